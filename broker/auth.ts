@@ -1,0 +1,96 @@
+// IoTDA CONNECT verification: the test oracle for the device's credentials. It recomputes the password
+// with node:crypto, independently of our wasm core, so a bug in the core cannot hide itself here.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Registry } from "./registry";
+
+/** CONNACK return codes IoTDA uses: accepted, identifier rejected, bad username/password, not authorized. */
+export type ConnackCode = 0 | 2 | 4 | 5;
+
+export interface ConnectFields {
+  clientId: string;
+  username?: string;
+  password?: Uint8Array;
+  keepalive: number;
+}
+
+export interface AuthResult {
+  returnCode: ConnackCode;
+  /** For logs: names what failed, never carries the secret or the password. */
+  reason: string;
+  /** The id parsed from the clientId, when it parsed. */
+  deviceId?: string;
+}
+
+export interface AuthOptions {
+  /** Broker clock, epoch ms. */
+  nowMs: number;
+  /** How far (either side) the broker clock may be from the signed hour for signType 1. */
+  toleranceMs?: number;
+}
+
+/**
+ * One hour either side. The timestamp has hour granularity, so a device signing at 10:59:59 with a
+ * clock a few seconds fast already sends hour 11; an hour of slack on each side of the signed hour
+ * absorbs such boundary cases and a modestly wrong device clock, while credentials captured more than
+ * ~2 hours ago (a replay) are still refused — the point of signType 1.
+ */
+export const DEFAULT_TOLERANCE_MS = 60 * 60 * 1000;
+
+const HOUR_MS = 60 * 60 * 1000;
+const FIELD_MAX = 256; // IoTDA limit for clientId, username and password
+const KEEPALIVE_MIN = 30;
+const KEEPALIVE_MAX = 1200;
+// id is greedy so device ids that contain '_' (product_node form) keep their underscores
+const CLIENT_ID = /^(.+)_([012])_([01])_(\d{10})$/;
+
+/** Lowercase hex HMAC-SHA256 with the timestamp string as key and the secret as message (IoTDA's rule). */
+export function iotdaPassword(secret: string, timestamp: string): string {
+  return createHmac("sha256", Buffer.from(timestamp, "utf8")).update(Buffer.from(secret, "utf8")).digest("hex");
+}
+
+/** `YYYYMMDDHH` -> epoch ms of that UTC hour, or undefined when it names no real hour. */
+export function parseTimestamp(ts: string): number | undefined {
+  const [y, mo, d, h] = [ts.slice(0, 4), ts.slice(4, 6), ts.slice(6, 8), ts.slice(8, 10)].map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h);
+  const back = new Date(ms);
+  // Date.UTC rolls over (month 13, Feb 30, hour 24); a round trip that changes any field means invalid
+  const real = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d &&
+    back.getUTCHours() === h;
+  return real && y >= 1970 ? ms : undefined;
+}
+
+export function verifyConnect(connect: ConnectFields, registry: Registry, opts: AuthOptions): AuthResult {
+  const { clientId, username, password, keepalive } = connect;
+  if (clientId.length > FIELD_MAX) return { returnCode: 2, reason: `clientId longer than ${FIELD_MAX} characters` };
+  const m = CLIENT_ID.exec(clientId);
+  if (m === null) {
+    return { returnCode: 2, reason: "clientId not in the form {id}_{authType 0-2}_{signType 0-1}_{YYYYMMDDHH}" };
+  }
+  const [, deviceId, , signType, timestamp] = m;
+  const signedAt = parseTimestamp(timestamp);
+  if (signedAt === undefined) return { returnCode: 2, reason: `clientId timestamp ${timestamp} is not a UTC hour`, deviceId };
+  if (!(keepalive >= KEEPALIVE_MIN && keepalive <= KEEPALIVE_MAX)) {
+    return { returnCode: 2, reason: `keepalive ${keepalive} s outside ${KEEPALIVE_MIN}-${KEEPALIVE_MAX}`, deviceId };
+  }
+  const device = registry.get(deviceId);
+  if (device === undefined) return { returnCode: 4, reason: "unknown device", deviceId };
+  if (username !== deviceId) return { returnCode: 4, reason: "username does not equal the device id", deviceId };
+  if (password === undefined || password.length > FIELD_MAX) {
+    return { returnCode: 4, reason: "password missing or too long", deviceId };
+  }
+  const expected = Buffer.from(iotdaPassword(device.secret, timestamp), "utf8");
+  // constant time, as a real platform would; lengths are compared first because timingSafeEqual needs equal sizes
+  if (password.length !== expected.length || !timingSafeEqual(password, expected)) {
+    return { returnCode: 4, reason: "password mismatch", deviceId };
+  }
+  if (signType === "1") {
+    const tolerance = opts.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+    // the timestamp names the whole hour [signedAt, signedAt + 1 h); measure the clock's distance from it
+    const off = opts.nowMs < signedAt ? signedAt - opts.nowMs : Math.max(0, opts.nowMs - (signedAt + HOUR_MS));
+    if (off > tolerance) {
+      return { returnCode: 4, reason: `timestamp ${timestamp} is ${Math.round(off / 60000)} min outside the signed hour (tolerance ${Math.round(tolerance / 60000)} min)`, deviceId };
+    }
+  }
+  if (device.disabled === true) return { returnCode: 5, reason: "device disabled", deviceId };
+  return { returnCode: 0, reason: "accepted", deviceId };
+}

@@ -1,0 +1,86 @@
+// Run-time test PKI: a throwaway CA and a server certificate it signs, made with the openssl CLI in a
+// fresh private temp dir. Nothing here is ever committed; callers delete the dir with cleanup().
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isIP } from "node:net";
+import { join } from "node:path";
+
+export type KeyType = "ec" | "rsa";
+
+export interface CertOptions {
+  /** Extra DNS names or IP addresses for the server certificate (localhost and 127.0.0.1 are always in). */
+  hostnames?: string[];
+  /** "ec" (default): ECDSA P-256, for ECDHE-ECDSA suites. "rsa": RSA 2048, for ECDHE-RSA suites. */
+  keyType?: KeyType;
+  /** Validity in days (default 30). */
+  days?: number;
+}
+
+export interface Certs {
+  caPem: string;
+  /** The CA certificate in DER, as a device's trust store (Moddable Resource) wants it. */
+  caDer: Uint8Array;
+  keyPem: string;
+  certPem: string;
+  /** Temp dir holding ca.pem, ca.der, server.pem, server.key (the CA key is deleted once used). */
+  dir: string;
+  cleanup(): void;
+}
+
+/** Each call makes an independent CA, so two calls give a "wrong CA" pair for negative tests. */
+export function generateCerts(opts: CertOptions = {}): Certs {
+  const keyType = opts.keyType ?? "ec";
+  const days = String(opts.days ?? 30);
+  const dir = mkdtempSync(join(tmpdir(), "iotda-certs-")); // mkdtemp creates it mode 0700
+  const path = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => {
+    execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  };
+  const genKey = (out: string) =>
+    keyType === "ec"
+      ? openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", out)
+      : openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", out);
+  try {
+    const names = ["localhost", "127.0.0.1", ...(opts.hostnames ?? [])];
+    const san = [...new Set(names)].map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
+    // RSA key exchange is not offered by ECDHE suites, so RSA keys only need digitalSignature too;
+    // keyEncipherment is added for older clients that insist on it.
+    const usage = keyType === "ec" ? "digitalSignature" : "digitalSignature,keyEncipherment";
+    writeFileSync(
+      path("server.ext"),
+      `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${usage}\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+    );
+    genKey("ca.key");
+    openssl(
+      "req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", days,
+      "-subj", `/CN=IoTDA local test CA ${process.pid}-${Date.now()}`,
+      "-addext", "basicConstraints=critical,CA:TRUE",
+      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "-out", "ca.pem",
+    );
+    genKey("server.key");
+    openssl("req", "-new", "-key", "server.key", "-subj", "/CN=localhost", "-out", "server.csr");
+    openssl(
+      "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-sha256", "-days", days,
+      // a random serial avoids openssl's ca.srl bookkeeping file
+      "-set_serial", `0x${randomBytes(15).toString("hex")}`,
+      "-extfile", "server.ext", "-out", "server.pem",
+    );
+    openssl("x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der");
+    rmSync(path("ca.key")); // nothing else is ever signed by this CA
+    return {
+      caPem: readFileSync(path("ca.pem"), "utf8"),
+      caDer: new Uint8Array(readFileSync(path("ca.der"))),
+      keyPem: readFileSync(path("server.key"), "utf8"),
+      certPem: readFileSync(path("server.pem"), "utf8"),
+      dir,
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`generateCerts: openssl failed${stderr ? `: ${stderr}` : ""}`, { cause: err });
+  }
+}

@@ -1,0 +1,71 @@
+// Standalone local broker for manual testing with a device, MQTTX or mosquitto_pub:
+//   tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60]
+//                     [--ca-out ./local-ca] [--hostname name]...
+// Writes <ca-out>.pem and <ca-out>.der (the CA to trust) and prints the port.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generateCerts } from "./certs";
+import { loadRegistry } from "./registry";
+import { startBroker } from "./server";
+
+const usage =
+  "usage: tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60] [--ca-out ./local-ca] [--hostname name]...";
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      registry: { type: "string" },
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8883" },
+      "tolerance-minutes": { type: "string", default: "60" },
+      "ca-out": { type: "string", default: "local-ca" },
+      hostname: { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", default: false },
+    },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (values.registry === undefined) fail("--registry is required");
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail("--port: must be an integer 0-65535");
+const toleranceMinutes = Number(values["tolerance-minutes"]);
+if (!Number.isFinite(toleranceMinutes) || toleranceMinutes < 0) fail("--tolerance-minutes: must be a number >= 0");
+
+const devices = loadRegistry(values.registry);
+const certs = generateCerts({ hostnames: values.hostname });
+const caOut = resolve(values["ca-out"]);
+writeFileSync(`${caOut}.pem`, certs.caPem);
+writeFileSync(`${caOut}.der`, certs.caDer);
+
+const broker = await startBroker({
+  host: values.host,
+  port,
+  devices,
+  certs,
+  toleranceMs: toleranceMinutes * 60_000,
+  log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+});
+console.log(`IoTDA test broker on mqtts://${broker.host}:${broker.port} (${devices.size} devices)`);
+console.log(`CA: ${caOut}.pem and ${caOut}.der`);
+console.log(`try (apt mosquitto-clients): mosquitto_sub -h ${broker.host} -p ${broker.port} --cafile ${caOut}.pem -i <id>_0_0_<YYYYMMDDHH> -u <id> -P <password> -k 120 -t '$oc/devices/<id>/#' -V mqttv311`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    broker.close().then(() => {
+      certs.cleanup();
+      process.exit(0);
+    });
+  });
+}

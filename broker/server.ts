@@ -1,0 +1,229 @@
+// Local IoTDA-compatible MQTTS broker: aedes behind node:tls, IoTDA's CONNECT rules (auth.ts), a
+// per-device topic ACL, and command delivery with the response matched by request id.
+import { Aedes, type Client, type PublishPacket } from "aedes";
+import { randomUUID } from "node:crypto";
+import { EventEmitter, once } from "node:events";
+import type { Socket } from "node:net";
+import { createServer } from "node:tls";
+import { type ConnackCode, verifyConnect } from "./auth";
+import { type Certs, generateCerts } from "./certs";
+import { type DeviceRecord, type Registry, toRegistry } from "./registry";
+
+export interface BrokerOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  devices: Registry | Record<string, DeviceRecord>;
+  /** signType 1 clock tolerance; see DEFAULT_TOLERANCE_MS in auth.ts. */
+  toleranceMs?: number;
+  /** Server certificate; generated (and deleted on close) when omitted. */
+  certs?: Certs;
+  log?: (line: string) => void;
+  /** Broker clock for timestamp checks, epoch ms. */
+  now?: () => number;
+}
+
+export interface BrokerEvents {
+  client: [{ deviceId: string; clientId: string }];
+  rejected: [{ clientId: string; returnCode: ConnackCode; reason: string }];
+  publish: [{ deviceId: string; clientId: string; topic: string; payload: Buffer }];
+  disconnect: [{ deviceId: string; clientId: string }];
+}
+
+export interface Command {
+  command_name: string;
+  service_id?: string;
+  paras: Record<string, unknown>;
+}
+
+export interface BrokerStats {
+  /** Devices connected now. */
+  connected: number;
+  accepted: number;
+  rejected: number;
+  /** PUBLISH packets from devices that passed the ACL. */
+  publishes: number;
+  /** TLS handshakes that failed (e.g. the client distrusted our CA). */
+  tlsErrors: number;
+}
+
+export interface Broker {
+  host: string;
+  port: number;
+  certs: Certs;
+  events: EventEmitter<BrokerEvents>;
+  /** Sends a command to the device's current connection; resolves with its parsed JSON response. */
+  publishCommand(deviceId: string, command: Command, opts?: { timeoutMs?: number }): Promise<unknown>;
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const devicePrefix = (deviceId: string) => `$oc/devices/${deviceId}/`;
+
+export async function startBroker(opts: BrokerOptions): Promise<Broker> {
+  const host = opts.host ?? "127.0.0.1";
+  const registry = opts.devices instanceof Map ? opts.devices : toRegistry(opts.devices as Record<string, DeviceRecord>);
+  const log = opts.log ?? (() => {});
+  const now = opts.now ?? Date.now;
+  const certs = opts.certs ?? generateCerts();
+  const events = new EventEmitter<BrokerEvents>();
+  const counts = { accepted: 0, rejected: 0, publishes: 0, tlsErrors: 0 };
+  // keepalive is only visible in preConnect, authenticate runs later without the packet
+  const keepalives = new WeakMap<Client, number>();
+  // set once authenticated; the ACL and events read it instead of re-parsing the clientId
+  const deviceOf = new WeakMap<Client, string>();
+  // newest accepted connection per device, the target of commands
+  const current = new Map<string, Client>();
+  const pending = new Map<string, Pending>(); // response topic -> waiting publishCommand
+  const sockets = new Set<Socket>();
+
+  const aedes = await Aedes.createBroker({
+    preConnect(client, packet, callback) {
+      keepalives.set(client, packet.keepalive ?? 0);
+      callback(null, true);
+    },
+    authenticate(client, username, password, done) {
+      const result = verifyConnect(
+        { clientId: client.id, username, password, keepalive: keepalives.get(client) ?? 0 },
+        registry,
+        { nowMs: now(), toleranceMs: opts.toleranceMs },
+      );
+      if (result.returnCode === 0) {
+        deviceOf.set(client, result.deviceId!);
+        done(null, true);
+        return;
+      }
+      counts.rejected++;
+      log(`connect refused clientId=${client.id} code=${result.returnCode} reason=${result.reason}`);
+      events.emit("rejected", { clientId: client.id, returnCode: result.returnCode, reason: result.reason });
+      // aedes sends CONNACK with error.returnCode, then closes the connection
+      done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }), false);
+    },
+    authorizePublish(client, packet, callback) {
+      // client is null for the broker's own publishes (heartbeats)
+      if (client === null || packet.topic.startsWith(devicePrefix(deviceOf.get(client)!))) return callback(null);
+      log(`publish denied clientId=${client.id} topic=${packet.topic}`);
+      // MQTT 3.1.1 cannot refuse a PUBLISH in-band; aedes drops the connection on this error
+      callback(new Error(`topic ${packet.topic} outside ${devicePrefix(deviceOf.get(client)!)}`));
+    },
+    authorizeSubscribe(client, sub, callback) {
+      if (sub.topic.startsWith(devicePrefix(deviceOf.get(client)!))) return callback(null, sub);
+      log(`subscribe denied clientId=${client.id} topic=${sub.topic}`);
+      callback(null, null); // SUBACK return code 0x80 for this filter, connection stays
+    },
+  });
+
+  aedes.on("client", (client) => {
+    const deviceId = deviceOf.get(client)!;
+    counts.accepted++;
+    current.set(deviceId, client);
+    log(`connect accepted clientId=${client.id} keepalive=${keepalives.get(client)}`);
+    events.emit("client", { deviceId, clientId: client.id });
+  });
+  aedes.on("clientDisconnect", (client) => {
+    const deviceId = deviceOf.get(client)!;
+    if (current.get(deviceId) === client) current.delete(deviceId);
+    log(`disconnect clientId=${client.id}`);
+    events.emit("disconnect", { deviceId, clientId: client.id });
+  });
+  aedes.on("publish", (packet, client) => {
+    if (client === null) return;
+    const deviceId = deviceOf.get(client)!;
+    const payload = Buffer.from(packet.payload);
+    counts.publishes++;
+    log(`publish clientId=${client.id} topic=${packet.topic} qos=${packet.qos} bytes=${payload.length}`);
+    events.emit("publish", { deviceId, clientId: client.id, topic: packet.topic, payload });
+    const waiter = pending.get(packet.topic);
+    if (waiter === undefined) return;
+    pending.delete(packet.topic);
+    clearTimeout(waiter.timer);
+    try {
+      waiter.resolve(JSON.parse(payload.toString("utf8")));
+    } catch {
+      waiter.reject(new Error(`command response on ${packet.topic} is not JSON`));
+    }
+  });
+
+  const server = createServer({ key: certs.keyPem, cert: certs.certPem, minVersion: "TLSv1.2" }, (socket) => {
+    aedes.handle(socket);
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("tlsClientError", (err) => {
+    counts.tlsErrors++;
+    log(`tls handshake failed: ${err.message}`);
+  });
+  // a backlog above Node's default 511 lets 1,000 devices connect at once without SYN retries
+  server.listen({ host, port: opts.port ?? 0, backlog: 1024 });
+  await once(server, "listening");
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("broker: no TCP address after listen");
+
+  async function publishCommand(deviceId: string, command: Command, cmdOpts: { timeoutMs?: number } = {}) {
+    const client = current.get(deviceId);
+    if (client === undefined) throw new Error(`publishCommand: device ${deviceId} is not connected`);
+    const requestId = randomUUID();
+    const base = `${devicePrefix(deviceId)}sys/commands/`;
+    const responseTopic = `${base}response/request_id=${requestId}`;
+    const body = { object_device_id: deviceId, ...command };
+    const response = new Promise<unknown>((resolve, reject) => {
+      const timeoutMs = cmdOpts.timeoutMs ?? 10_000;
+      const timer = setTimeout(() => {
+        pending.delete(responseTopic);
+        reject(new Error(`publishCommand: no response from ${deviceId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(responseTopic, { resolve, reject, timer });
+    });
+    const packet: PublishPacket = {
+      cmd: "publish",
+      topic: `${base}request_id=${requestId}`,
+      payload: Buffer.from(JSON.stringify(body), "utf8"),
+      qos: 0,
+      retain: false,
+      dup: false,
+    };
+    // IoTDA subscribes devices to their system downlink topics implicitly, so the command goes straight
+    // to the connection rather than through subscriptions
+    client.publish(packet, (err) => {
+      const waiter = pending.get(responseTopic);
+      if (err === undefined || waiter === undefined) return;
+      pending.delete(responseTopic);
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(`publishCommand: delivery to ${deviceId} failed: ${err.message}`));
+    });
+    log(`command sent deviceId=${deviceId} topic=${packet.topic} name=${command.command_name}`);
+    return response;
+  }
+
+  async function close() {
+    for (const [topic, waiter] of pending) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(`broker closed before a response on ${topic}`));
+    }
+    pending.clear();
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // connections that never completed CONNECT are not aedes clients; end them so server.close returns
+    for (const socket of sockets) socket.destroy();
+    await serverClosed;
+    if (opts.certs === undefined) certs.cleanup();
+  }
+
+  return {
+    host,
+    port: address.port,
+    certs,
+    events,
+    publishCommand,
+    stats: () => ({ connected: aedes.connectedClients, ...counts }),
+    close,
+  };
+}
