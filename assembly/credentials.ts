@@ -1,0 +1,63 @@
+// IoTDA MQTT credentials: clientId `{deviceId}_{authType}_{signType}_{YYYYMMDDHH}` and password
+// hex(HMAC-SHA256(key = YYYYMMDDHH, message = secret)), both from one timestamp.
+
+import { IN, OUT } from "./areas";
+import { Err } from "./errors";
+import { HMAC_HEX_BYTES, hmacHex } from "./hmac";
+import { STAMP_BYTES, isStampable, writeStamp } from "./time";
+
+const ID_MAX_BYTES: u32 = 128;
+const SECRET_MAX_BYTES: u32 = 256;
+/** IoTDA's limit on clientId, username and password. */
+const FIELD_MAX_BYTES: i32 = 256;
+/** What the clientId adds to the deviceId: `_a_s_` and the stamp. */
+const CLIENT_ID_SUFFIX_BYTES: i32 = 5 + STAMP_BYTES;
+/** Output layout: stamp, then password, then clientId. */
+const PASSWORD_AT: usize = STAMP_BYTES;
+const CLIENT_ID_AT: usize = PASSWORD_AT + HMAC_HEX_BYTES;
+
+// The deviceId limit already keeps every field within IoTDA's: checked here, at compile time, so the
+// clientId needs no run-time check (Err.LongClientId stays for bindings that assemble their own).
+if (<i32>ID_MAX_BYTES + CLIENT_ID_SUFFIX_BYTES > FIELD_MAX_BYTES || HMAC_HEX_BYTES > FIELD_MAX_BYTES) {
+  ERROR("deviceId limit lets the clientId or password exceed 256 characters");
+}
+
+/** True when every byte is a letter, digit, '_' or '-'. */
+function isIdCharset(id: usize, length: i32): bool {
+  for (let i = 0; i < length; i++) {
+    const c = <u32>load<u8>(id + i);
+    // Unsigned wrap-around turns each range test into one comparison; c | 32 folds upper to lower case.
+    if (c - 48 >= 10 && (c | 32) - 97 >= 26 && c != 95 && c != 45) return false;
+  }
+  return true;
+}
+
+/**
+ * Signs with deviceId at IN[0..idLength) and secret at IN[idLength..idLength + secretLength).
+ * Returns the clientId length, or the first failing field's error code with nothing written.
+ */
+export function credentials(idLength: i32, secretLength: i32, timeMs: f64, authType: i32, signType: i32): i32 {
+  // Lengths come first: only then is reading IN known to stay inside it. Unsigned compares reject
+  // negative lengths as too long.
+  if (idLength == 0) return Err.EmptyId;
+  if (<u32>idLength > ID_MAX_BYTES) return Err.LongId;
+  if (!isIdCharset(IN, idLength)) return Err.IdCharset;
+  if (secretLength == 0) return Err.EmptySecret;
+  if (<u32>secretLength > SECRET_MAX_BYTES) return Err.LongSecret;
+  if (!isStampable(timeMs)) return Err.Time;
+  if (<u32>authType > 2) return Err.AuthType;
+  if (<u32>signType > 1) return Err.SignType;
+  // One stamp serves as the HMAC key and as the clientId's last field.
+  writeStamp(timeMs, OUT);
+  hmacHex(OUT, STAMP_BYTES, IN + idLength, secretLength, OUT + PASSWORD_AT);
+  const clientId = OUT + CLIENT_ID_AT;
+  memory.copy(clientId, IN, idLength);
+  const suffix = clientId + idLength;
+  store<u8>(suffix, 95); // '_'
+  store<u8>(suffix, 48 + authType, 1);
+  store<u8>(suffix, 95, 2);
+  store<u8>(suffix, 48 + signType, 3);
+  store<u8>(suffix, 95, 4);
+  memory.copy(suffix + 5, OUT, STAMP_BYTES);
+  return idLength + CLIENT_ID_SUFFIX_BYTES;
+}

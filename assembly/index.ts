@@ -1,0 +1,53 @@
+// The core ABI (see CONTEXT.md): everything works on the static IN and OUT areas, nothing allocates.
+
+import { AREA_BYTES, IN, OUT } from "./areas";
+import { Err, errorText } from "./errors";
+import { HMAC_HEX_BYTES, hmacHex } from "./hmac";
+import { CONTEXT_BYTES, IV, finish, start, update } from "./sha256";
+
+export { credentials } from "./credentials";
+
+/** The streaming context behind sha256_reset/update/digest, apart from the HMAC one. */
+const HASH: usize = memory.data(CONTEXT_BYTES, 16);
+
+/** First byte past all static data and buffers: memory beyond it is never touched. */
+export function used(): i32 {
+  return <i32>__heap_base;
+}
+
+export function in_ptr(): i32 {
+  return <i32>IN;
+}
+
+export function out_ptr(): i32 {
+  return <i32>OUT;
+}
+
+/** Lowercase hex HMAC-SHA256 of key IN[0..keyLength) and message IN[keyLength..) into OUT. */
+export function hmac_hex(keyLength: i32, messageLength: i32): i32 {
+  // Unsigned: negative lengths are rejected, and the second test cannot wrap once the first passed.
+  if (<u32>keyLength > <u32>AREA_BYTES || <u32>messageLength > <u32>(AREA_BYTES - keyLength)) return Err.LongInput;
+  hmacHex(IN, keyLength, IN + keyLength, messageLength, OUT);
+  return HMAC_HEX_BYTES;
+}
+
+export function sha256_reset(): void {
+  start(HASH, IV, 0);
+}
+
+/** Hashes IN[0..length); 0 or Err.LongInput. */
+export function sha256_update(length: i32): i32 {
+  if (<u32>length > <u32>AREA_BYTES) return Err.LongInput;
+  update(HASH, IN, length);
+  return 0;
+}
+
+/** Writes the 32-byte digest at OUT; call sha256_reset before hashing again. */
+export function sha256_digest(): void {
+  finish(HASH, OUT);
+}
+
+/** Writes the message for a negative code at OUT; returns its length. */
+export function error_text(code: i32): i32 {
+  return errorText(code, OUT);
+}
