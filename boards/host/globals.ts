@@ -1,0 +1,80 @@
+// Installs the XS globals the app uses: trace, native(name), ArrayBuffer.fromString,
+// String.fromArrayBuffer, and a Date that reads the board clock (clock.ts) so Time.set is seen by
+// Date.now() and new Date(). Import it before the app's first module.
+import { sign } from "../../lib/signer";
+import { boardNow } from "./clock";
+
+// The host functions native(name) can return: same names, arguments and errors as the device's C.
+const natives: Record<string, (...args: any[]) => unknown> = {
+	// native/xs_iotda.c: (deviceId, secret, timeMs, authType = 0, signType = 1) -> credentials.
+	xs_iotda_credentials(...args: unknown[]) {
+		const [deviceId, secret, timeMs, authType, signType] = args;
+		if (typeof deviceId !== "string")
+			throw new TypeError("deviceId: must be a string");
+		if (typeof secret !== "string")
+			throw new TypeError("secret: must be a string");
+		if (typeof timeMs !== "number")
+			throw new TypeError("time: must be a number");
+		try {
+			// Only a missing argument takes the default; a passed undefined is refused, as in C.
+			return sign({
+				deviceId, secret, time: timeMs,
+				authType: args.length > 3 ? (authType ?? -1) as number : 0,
+				signType: args.length > 4 ? (signType ?? -1) as number : 1,
+			});
+		}
+		catch (error) {
+			// The C binding throws the core's message as a plain Error.
+			throw error instanceof RangeError ? new Error(error.message) : error;
+		}
+	},
+};
+
+function native(name: string): (...args: any[]) => unknown {
+	const fn = Object.hasOwn(natives, name) ? natives[name] : undefined;
+	if (!fn)
+		throw new Error(`native: no host function named ${name}`);
+	return fn;
+}
+
+// Like XS: arguments concatenated, no newline added.
+function trace(...items: (string | number | boolean)[]): void {
+	process.stdout.write(items.join(""));
+}
+
+function fromString(string: string): ArrayBuffer {
+	if (!arguments.length)
+		throw new TypeError("no argument");
+	return new TextEncoder().encode(String(string)).buffer;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function fromArrayBuffer(buffer: ArrayBufferLike): string {
+	if (!(buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer))
+		throw new TypeError("argument: not an ArrayBuffer instance");
+	try {
+		return utf8.decode(new Uint8Array(buffer));
+	}
+	catch {
+		throw new TypeError("invalid UTF-8");
+	}
+}
+
+// Calls and constructions without arguments read the board clock; everything else is the host's Date.
+const HostDate = Date;
+const BoardDate = new Proxy(HostDate, {
+	construct: (target, args, newTarget) => Reflect.construct(target, args.length ? args : [boardNow()], newTarget),
+	apply: () => new HostDate(boardNow()).toString(),
+	get: (target, key, receiver) => key === "now" ? boardNow : Reflect.get(target, key, receiver),
+});
+
+// Non-enumerable, like XS's own globals and built-in functions.
+const define = (object: object, name: string, value: unknown) =>
+	Object.defineProperty(object, name, { value, writable: true, configurable: true, enumerable: false });
+
+define(globalThis, "trace", trace);
+define(globalThis, "native", native);
+define(ArrayBuffer, "fromString", fromString);
+define(String, "fromArrayBuffer", fromArrayBuffer);
+define(globalThis, "Date", BoardDate);
