@@ -1,0 +1,125 @@
+/*
+ * bench:device, on a simulated rv32imc (QEMU virt, semihosting): retired instructions (minstret) per
+ * password signing through the wasm2c core and through plain C, and the peak stack of one signing.
+ * Prints "<name> <value>" lines; exits non-zero if the two disagree on a password.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmac_sha256.h"
+#include "iotda_core.h"
+#include "iotda_signer.h"
+
+#define ROUNDS 64
+#define PAINT_BYTES 6144
+#define PAINT 0xa5
+
+static const char DEVICE_ID[] = "5a9e_node-1";
+static const char SECRET[] = "12345678";
+/* 2025-04-14T01:30:00Z and an hour later: timestamps 2025041401 and 2025041402. */
+static const double TIMES[2] = {1744594200000.0, 1744597800000.0};
+static const char* const TIMESTAMPS[2] = {"2025041401", "2025041402"};
+
+static inline uint32_t instret(void) {
+  uint32_t count;
+  __asm__ volatile(".insn i 0x73, 2, %0, x0, -1278" : "=r"(count) : : "memory"); /* csrrs count, minstret, x0 */
+  return count;
+}
+
+static int failed;
+
+static void expect_password(const char* what, const char* password, int hour) {
+  char reference[65];
+  hmac_sha256_hex((const uint8_t*)TIMESTAMPS[hour], 10, (const uint8_t*)SECRET, sizeof SECRET - 1, reference);
+  if (memcmp(password, reference, 64) != 0) {
+    printf("mismatch %s: %.64s != %s\n", what, password, reference);
+    failed = 1;
+  }
+}
+
+/* Signings on one kept instance; `alternate` switches the hour each time so the key cache never hits. */
+static uint32_t kept_instance(w2c_iotda* core, int alternate) {
+  uint8_t* memory = w2c_iotda_memory(core)->data;
+  uint8_t* input = memory + w2c_iotda_in_ptr(core);
+  int hour = 0;
+  uint32_t start = instret();
+  for (int i = 0; i < ROUNDS; i++) {
+    hour = alternate ? i & 1 : 0;
+    memcpy(input, DEVICE_ID, sizeof DEVICE_ID - 1);
+    memcpy(input + sizeof DEVICE_ID - 1, SECRET, sizeof SECRET - 1);
+    w2c_iotda_credentials(core, sizeof DEVICE_ID - 1, sizeof SECRET - 1, TIMES[hour], 0, 1);
+  }
+  uint32_t per_signing = (instret() - start) / ROUNDS;
+  expect_password(alternate ? "core uncached" : "core cached", (const char*)memory + w2c_iotda_out_ptr(core) + 10, hour);
+  return per_signing;
+}
+
+static void bench_kept_instance(void) {
+  static w2c_iotda core;
+  jmp_buf env;
+  if (WASM_RT_TRY(env) != WASM_RT_TRAP_NONE) {
+    puts("mismatch core: trapped");
+    failed = 1;
+  } else {
+    wasm2c_iotda_instantiate(&core);
+    printf("core_cached %lu\n", (unsigned long)kept_instance(&core, 0));
+    printf("core_uncached %lu\n", (unsigned long)kept_instance(&core, 1));
+    wasm2c_iotda_free(&core);
+  }
+  WASM_RT_END_TRY();
+}
+
+/* The device path: iotda_sign instantiates, signs, zeroes and frees every time. */
+static void bench_device_path(void) {
+  iotda_credentials_t credentials;
+  char error[IOTDA_ERROR_BYTES];
+  uint32_t start = instret();
+  for (int i = 0; i < ROUNDS; i++)
+    iotda_sign(DEVICE_ID, sizeof DEVICE_ID - 1, SECRET, sizeof SECRET - 1, TIMES[i & 1], 0, 1, &credentials, error);
+  printf("device_path %lu\n", (unsigned long)((instret() - start) / ROUNDS));
+  expect_password("device path", credentials.password, (ROUNDS - 1) & 1);
+}
+
+/* The C library's malloc + free of one instance: part of the device path, but not our code. */
+static void bench_allocator(void) {
+  uint32_t start = instret();
+  for (int i = 0; i < ROUNDS; i++) {
+    void* volatile instance = malloc(sizeof(w2c_iotda));
+    free(instance);
+  }
+  printf("allocator %lu\n", (unsigned long)((instret() - start) / ROUNDS));
+}
+
+static void bench_reference(void) {
+  char hex[65];
+  uint32_t start = instret();
+  for (int i = 0; i < ROUNDS; i++)
+    hmac_sha256_hex((const uint8_t*)TIMESTAMPS[i & 1], 10, (const uint8_t*)SECRET, sizeof SECRET - 1, hex);
+  printf("reference %lu\n", (unsigned long)((instret() - start) / ROUNDS));
+  expect_password("reference", hex, (ROUNDS - 1) & 1);
+}
+
+/* Deepest stack byte one iotda_sign call touches, found by painting the unused stack below us. */
+static void __attribute__((noinline)) measure_stack(void) {
+  volatile uint8_t* top = (volatile uint8_t*)__builtin_frame_address(0) - 256; /* leave this frame alone */
+  for (int i = 0; i < PAINT_BYTES; i++)
+    top[-i] = PAINT;
+  static iotda_credentials_t credentials; /* static: not in the painted stack */
+  static char error[IOTDA_ERROR_BYTES];
+  iotda_sign(DEVICE_ID, sizeof DEVICE_ID - 1, SECRET, sizeof SECRET - 1, TIMES[0], 0, 1, &credentials, error);
+  int depth = PAINT_BYTES;
+  while (depth > 0 && top[-(depth - 1)] == PAINT)
+    depth--;
+  printf("stack_bytes %d\n", depth + 256);
+}
+
+int main(void) {
+  bench_kept_instance();
+  bench_device_path();
+  bench_allocator();
+  bench_reference();
+  measure_stack();
+  printf("instance_bytes %u\n", (unsigned)sizeof(w2c_iotda));
+  return failed;
+}

@@ -1,0 +1,147 @@
+// `npm run bench:device`: the wasm2c core on a simulated rv32imc (QEMU virt, -icount, semihosting):
+// instructions per password signing and code sizes, next to a plain C HMAC-SHA256. A benchmark, not
+// a test. Last line: one JSON object.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateC } from "../../native/build";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const here = join(root, "bench", "device");
+const native = join(root, "native");
+const RV_SPECS = "/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs";
+const XTENSA_SPECS = "/usr/lib/xtensa-lx106-elf/picolibc.specs";
+const COMMON = ["-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections"];
+const RV = ["-march=rv32imc", "-mabi=ilp32", ...COMMON, `--specs=${RV_SPECS}`];
+// QEMU virt has its RAM at 0x80000000: code and data both live there.
+const LINK = [
+  "--oslib=semihost",
+  "--crt0=semihost",
+  "-Wl,--gc-sections",
+  "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=0x100000",
+  "-Wl,--defsym=__ram=0x80100000,--defsym=__ram_size=0x100000",
+  "-Wl,--defsym=__stack_size=0x4000", // room below the harness for the painted stack measurement
+];
+
+const found = (tool: string) => spawnSync(tool, ["--version"]).status === 0;
+if (!found("riscv64-unknown-elf-gcc") || !found("qemu-system-riscv32") || !existsSync(RV_SPECS)) {
+  console.log("bench:device: install the cross tools with scripts/setup-system.sh --cross");
+  process.exit(0);
+}
+
+const work = mkdtempSync(join(tmpdir(), "iotda-bench-device-"));
+const { backed } = generateC(join(root, "build", "core.wasm"), work);
+const sources = {
+  core: join(work, "iotda_core.c"),
+  runtime: join(native, "wasm-rt-impl.c"),
+  signer: join(native, "iotda_signer.c"),
+  plainC: join(here, "hmac_sha256.c"),
+};
+
+function compile(gcc: string, flags: string[], source: string, suffix: string): string {
+  const object = join(work, basename(source).replace(/\.c$/, `.${suffix}.o`));
+  execFileSync(gcc, [...flags, "-I", work, "-I", native, "-I", here, "-c", source, "-o", object], { stdio: ["ignore", "inherit", "inherit"] });
+  return object;
+}
+
+/** Berkeley "text" of an object: code plus read-only data, unused functions included. */
+function objectText(size: string, object: string): number {
+  const out = execFileSync(size, [object], { encoding: "utf8" });
+  return Number(out.trim().split("\n")[1].trim().split(/\s+/)[0]);
+}
+
+/** Code and read-only data each object keeps in the linked image (after --gc-sections), from the map. */
+function linkedBytes(map: string, object: string): { code: number; rodata: number } {
+  const memoryMap = map.slice(map.indexOf("Linker script and memory map"));
+  const bytes = { code: 0, rodata: 0 };
+  // An input section line, its name sometimes wrapped onto a line of its own: " .text.f 0xaddr 0xsize file"
+  for (const [, name, size, file] of memoryMap.matchAll(/^ (\.[\w.$]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S+)$/gm)) {
+    if (file !== object) continue;
+    if (name.startsWith(".text")) bytes.code += parseInt(size, 16);
+    else if (name.includes("rodata")) bytes.rodata += parseInt(size, 16);
+  }
+  return bytes;
+}
+
+/** Builds the harness with `optimize` flags, runs it in QEMU; returns its counts, objects and map. */
+function buildAndRun(tag: string, optimize: string[]) {
+  const flags = [...RV, ...optimize];
+  const objects = Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, compile("riscv64-unknown-elf-gcc", flags, source, tag)]));
+  const harness = compile("riscv64-unknown-elf-gcc", flags, join(here, "harness.c"), tag);
+  const elf = join(work, `bench.${tag}.elf`);
+  const map = join(work, `bench.${tag}.map`);
+  execFileSync("riscv64-unknown-elf-gcc", [...flags, ...LINK, `-Wl,-Map=${map}`, ...Object.values(objects), harness, "-o", elf]);
+  const qemu = spawnSync(
+    "qemu-system-riscv32",
+    ["-machine", "virt", "-bios", "none", "-icount", "shift=0", "-nographic", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  const output = qemu.stdout + qemu.stderr; // the semihosting console arrives on stderr
+  if (qemu.status !== 0 || output.includes("mismatch")) {
+    process.stdout.write(output);
+    console.error(`bench:device: the simulated run failed (status ${qemu.status ?? qemu.signal}); its build is in ${work}`);
+    process.exit(1);
+  }
+  const counts = Object.fromEntries(
+    output
+      .split("\n")
+      .map((line) => line.trim().split(" "))
+      .filter((words) => words.length === 2 && /^\d+$/.test(words[1]))
+      .map(([name, value]) => [name, Number(value)]),
+  );
+  return { output, counts, objects, map: readFileSync(map, "utf8") };
+}
+
+const { output, counts, objects, map } = buildAndRun("rv32", ["-O2"]);
+process.stdout.write(output);
+// Moddable's ESP32 flags for app C: the generated file raises itself to -O2 (native/build.ts).
+const moddable = buildAndRun("moddable", ["-Os", "-fno-inline-functions", "-fno-jump-tables"]).counts;
+
+const linked = Object.fromEntries(Object.entries(objects).map(([name, object]) => [name, linkedBytes(map, object)]));
+const objectTextBytes = Object.fromEntries(Object.entries(objects).map(([name, object]) => [name, objectText("riscv64-unknown-elf-size", object)]));
+const coreAndRuntime = linked.core.code + linked.core.rodata + linked.runtime.code + linked.runtime.rodata;
+
+// Xtensa lx106 (ESP8266): not the ESP32's LX6, but the nearest compiler Debian ships. Sizes only.
+const xtensa =
+  found("xtensa-lx106-elf-gcc") && existsSync(XTENSA_SPECS)
+    ? Object.fromEntries(
+        Object.entries(sources).map(([name, source]) => [
+          name,
+          objectText("xtensa-lx106-elf-size", compile("xtensa-lx106-elf-gcc", [...COMMON, "-O2", "-mlongcalls", `--specs=${XTENSA_SPECS}`], source, "lx106")),
+        ]),
+      )
+    : undefined;
+
+console.log(
+  `rv32imc instructions per password signing: wasm2c core ${counts.core_cached} (key cache hit), ${counts.core_uncached} (miss); ` +
+    `device path ${counts.device_path} (instantiate, sign, wipe, free; ${counts.allocator} of it this C library's malloc+free); ` +
+    `plain C ${counts.reference}`,
+);
+console.log(`  with Moddable's ESP32 C flags (-Os -fno-inline-functions): core ${moddable.core_cached} (hit), ${moddable.core_uncached} (miss); plain C ${moddable.reference}`);
+console.log(
+  `rv32imc bytes linked (code + rodata): core ${linked.core.code} + ${linked.core.rodata}, runtime ${linked.runtime.code} + ${linked.runtime.rodata}` +
+    ` = ${coreAndRuntime}; signer ${linked.signer.code} + ${linked.signer.rodata}; plain C ${linked.plainC.code} + ${linked.plainC.rodata}`,
+);
+console.log(`rv32imc object .text (every export, before --gc-sections): ${JSON.stringify(objectTextBytes)}`);
+if (xtensa) console.log(`xtensa-lx106 object .text: ${JSON.stringify(xtensa)}`);
+console.log(`RAM while signing: ${counts.instance_bytes} bytes of heap (the instance; ${backed} of it backed Wasm memory) + ~${counts.stack_bytes} of stack`);
+console.log(
+  JSON.stringify({
+    target: "rv32imc",
+    instructionsPerSigning: {
+      coreCached: counts.core_cached,
+      coreUncached: counts.core_uncached,
+      devicePath: counts.device_path,
+      allocator: counts.allocator,
+      plainC: counts.reference,
+      moddableFlags: { coreCached: moddable.core_cached, coreUncached: moddable.core_uncached, plainC: moddable.reference },
+    },
+    linkedBytes: { ...linked, coreAndRuntime },
+    objectTextBytes,
+    ...(xtensa && { xtensaLx106ObjectTextBytes: xtensa }),
+    ramBytes: { instance: counts.instance_bytes, backedMemory: backed, stack: counts.stack_bytes },
+  }),
+);
+rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,61 @@
+/*
+ * wasm2c runtime for the device: in-instance partial memory and traps that unwind to the caller.
+ */
+#include "wasm-rt.h"
+
+#include <stdlib.h>
+
+_Static_assert(WASM_RT_BACKED_BYTES % 16 == 0, "wipe() clears 16 bytes per step");
+
+jmp_buf* wasm_rt_trap_target = NULL;
+
+void wasm_rt_trap(wasm_rt_trap_t kind) {
+  if (wasm_rt_trap_target == NULL)
+    abort(); /* core code run outside WASM_RT_TRY: a bug in the embedder, not a Wasm trap */
+  longjmp(*wasm_rt_trap_target, (int)kind);
+}
+
+const char* wasm_rt_trap_name(wasm_rt_trap_t kind) {
+  static const char* const names[] = {
+      "none",        "oob",           "int-overflow", "div-by-zero", "invalid-conversion",
+      "unreachable", "call-indirect", "exhaustion",
+  };
+  return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+void wasm_rt_memcpy_slow(void* dest, const void* src, size_t n) {
+  memcpy(dest, src, n);
+}
+
+/*
+ * Zeroes the memory a word at a time. Volatile stores: the compiler may neither drop the wipe of
+ * memory about to be freed nor turn the loop into a library memset, which small C libraries
+ * (picolibc on rv32) run byte by byte at four times the cost.
+ */
+static void wipe(wasm_rt_memory_t* memory) {
+  volatile uint32_t* word = (volatile uint32_t*)(void*)memory->data;
+  for (uint32_t i = 0; i < WASM_RT_BACKED_BYTES / 4; i += 4) {
+    word[i] = 0;
+    word[i + 1] = 0;
+    word[i + 2] = 0;
+    word[i + 3] = 0;
+  }
+}
+
+void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
+                             uint64_t initial_pages,
+                             uint64_t max_pages,
+                             bool is64,
+                             uint32_t page_size) {
+  (void)max_pages; /* memory.grow is not supported: the core never grows */
+  /* A 64-bit memory, or one declared smaller than what we back, is not the core we were built for. */
+  if (is64 || initial_pages * page_size < WASM_RT_BACKED_BYTES)
+    wasm_rt_trap(WASM_RT_TRAP_OOB);
+  wipe(memory);
+  memory->size = WASM_RT_BACKED_BYTES;
+}
+
+void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
+  wipe(memory);
+  memory->size = 0;
+}
