@@ -1,0 +1,145 @@
+// One MQTT transport connection: a TLS (or, when configured, plain TCP) socket, the packet parser
+// on its input and a write queue on its output. Moddable's socket write() throws when the data
+// does not fit the free send space, so packets wait in the queue and go out on "writable".
+import { Socket } from "socket";
+import SecureSocket from "securesocket";
+import { type Packet } from "./mqtt/packets";
+import { Parser } from "./mqtt/parser";
+
+export interface ConnectionOptions {
+	host: string;
+	port: number;
+	// Present = TLS 1.2, server certificate checked against this CA and serverName. Absent = TCP.
+	secure?: { certificate: ByteBuffer; serverName: string };
+	maxPacketSize: number;
+}
+
+export interface ConnectionEvents {
+	onOpen(): void;					// TCP connected and, with TLS, the handshake completed
+	onPacket(packet: Packet): void;
+	onClose(reason: string): void;	// not called for close()
+}
+
+// What this module uses of Moddable's TCP Socket and SecureSocket (the SDK's SecureSocket typing
+// leaves out callback and the argument-less write() that returns the free send space).
+interface Stream {
+	callback: (message: number, value?: number) => void;
+	read(type: typeof ArrayBuffer): ArrayBuffer;
+	write(): number;
+	write(data: ByteBuffer): void;
+	close(): void;
+}
+
+// Socket callback messages (Socket.connected etc.); anything below 0 is a disconnect or error.
+const CONNECTED = 1;
+const READABLE = 2;
+const WRITABLE = 3;
+const ERROR = -2;
+
+export class Connection {
+	#socket: Stream | undefined;
+	#open = false;
+	#parser: Parser;
+	#queue: Uint8Array[] = [];
+	#written = 0;		// bytes of #queue[0] already handed to the socket
+	#events: ConnectionEvents;
+
+	// Throws if the socket cannot be created (no network; with TLS also a CA rejected up front,
+	// e.g. Moddable refuses to register a certificate while the clock is unset).
+	constructor(options: ConnectionOptions, events: ConnectionEvents) {
+		this.#events = events;
+		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
+		this.#parser = new Parser(options.maxPacketSize, packet => this.#socket && events.onPacket(packet));
+		const { host, port, secure } = options;
+		const socket = (secure
+			? new SecureSocket({
+				host, port,
+				secure: {
+					certificate: secure.certificate,
+					protocolVersion: 0x303,			// TLS 1.2 (IoTDA's minimum)
+					serverName: secure.serverName,	// SNI and the name the certificate must carry
+					verify: true,
+				},
+			})
+			: new Socket({ host, port })) as unknown as Stream;
+		this.#socket = socket;
+		socket.callback = message => this.#message(message);
+	}
+
+	// Queues one complete packet (the codec's output) and writes as much as the socket takes.
+	send(packet: Uint8Array): void {
+		this.#queue.push(packet);
+		this.#flush();
+	}
+
+	// Idempotent; a closed Connection is discarded (each attempt makes a new one).
+	close(): void {
+		const socket = this.#socket;
+		this.#socket = undefined;
+		this.#open = false;
+		this.#queue.length = 0;
+		socket?.close();
+	}
+
+	#message(message: number): void {
+		const socket = this.#socket;
+		if (!socket)
+			return;
+		if (CONNECTED === message) {
+			this.#open = true;
+			this.#events.onOpen();
+			this.#flush();
+		}
+		else if (READABLE === message) {
+			try {
+				this.#parser.push(new Uint8Array(socket.read(ArrayBuffer)));
+			}
+			catch (e) {
+				this.#fail(`protocol error: ${(e as Error).message}`);
+			}
+		}
+		else if (WRITABLE === message)
+			this.#flush();
+		else if (message < 0) {
+			// Moddable's TLS reports a refused handshake (bad certificate, wrong name) as an error
+			// before "connected", so the reason says which phase failed.
+			const phase = this.#open ? "connection" : "connect";
+			this.#fail(ERROR === message ? `${phase} failed (socket or TLS error)` : `${phase} closed by peer`);
+		}
+	}
+
+	// Writes queued bytes in order while the socket has room. A packet larger than the free space
+	// goes out in consecutive pieces on consecutive "writable" messages; nothing else is written
+	// between its pieces, so the broker always sees whole packets in sequence.
+	#flush(): void {
+		const socket = this.#socket;
+		if (!socket || !this.#open)
+			return;
+		try {
+			while (this.#queue.length) {
+				const room = socket.write();
+				if (room <= 0)
+					return;		// wait for the next writable message
+				const packet = this.#queue[0];
+				const end = Math.min(packet.length, this.#written + room);
+				socket.write((this.#written || end < packet.length) ? packet.subarray(this.#written, end) : packet);
+				if (end < packet.length) {
+					this.#written = end;
+					return;
+				}
+				this.#queue.shift();
+				this.#written = 0;
+			}
+		}
+		catch (e) {
+			this.#fail(`write failed: ${(e as Error).message}`);
+		}
+	}
+
+	#fail(reason: string): void {
+		if (!this.#socket)
+			return;		// the owner closed it meanwhile (e.g. from inside onPacket)
+		this.close();
+		this.#events.onClose(reason);
+	}
+}

@@ -1,0 +1,81 @@
+// Device settings: the Preference domain "iotda" (NVS on ESP32, where provisioning writes them)
+// wins; the manifest's config.iotda object is the developer fallback. Both use the same keys.
+// Errors name the key and the limit, never the value (the secret is one of these keys).
+import Preference from "preference";
+import config from "mc/config";
+import { KEEPALIVE_MAX, KEEPALIVE_MIN } from "./iotda";
+
+export const DOMAIN = "iotda";
+
+export interface Settings {
+	host: string;
+	port: number;
+	tls: boolean;			// false only when configured explicitly
+	ca: string;				// name of the DER resource holding the CA certificate
+	deviceId: string;
+	secret: string;
+	authType: number;		// 0 deviceId, 1 one-model-one-secret, 2 nodeId
+	keepalive: number;		// seconds
+	retryBaseMs: number;	// reconnect backoff: ceiling of the first delay
+	retryCapMs: number;		// reconnect backoff: largest delay
+	authRetryMs: number;	// wait after CONNACK 2/4/5 (bad credentials won't heal by retrying)
+	serviceId: string;		// service_id of the demo property report
+	reportInterval: number;	// seconds between property reports
+	sntp: string[];			// SNTP hosts, tried in order
+}
+
+type Value = string | number | boolean | ArrayBuffer | undefined;
+const fallback: Record<string, Value> = config.iotda ?? {};
+
+function read(key: string): Value {
+	return Preference.get(DOMAIN, key) ?? fallback[key];
+}
+
+function text(key: string, otherwise?: string): string {
+	const value = read(key) ?? otherwise;
+	if ((typeof value !== "string") || !value)
+		throw new Error(`${key}: must be set (Preference "${DOMAIN}" or config.iotda.${key})`);
+	return value;
+}
+
+// mcconfig passes command-line config as strings, so numbers may arrive as "120".
+function integer(key: string, otherwise: number, min: number, max: number): number {
+	const value = Number(read(key) ?? otherwise);
+	if (!Number.isInteger(value) || value < min || value > max)
+		throw new RangeError(`${key}: must be an integer from ${min} to ${max}`);
+	return value;
+}
+
+function flag(key: string, otherwise: boolean): boolean {
+	const value = read(key) ?? otherwise;
+	if (value === true || value === "true" || value === 1)
+		return true;
+	if (value === false || value === "false" || value === 0)
+		return false;
+	throw new Error(`${key}: must be true or false`);
+}
+
+export function loadSettings(): Settings {
+	const host = text("host");
+	if (host.includes("<"))
+		throw new Error(`host: replace the placeholder with your instance's MQTTS access address`);
+	const tls = flag("tls", true);
+	const port = integer("port", tls ? 8883 : 1883, 1, 65535);
+	return {
+		host,
+		port,
+		tls,
+		ca: text("ca", "iotda-ca.der"),
+		deviceId: text("deviceId"),
+		secret: text("secret"),
+		authType: integer("authType", 0, 0, 2),
+		keepalive: integer("keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
+		retryBaseMs: integer("retryBaseMs", 1000, 1, 3_600_000),
+		retryCapMs: integer("retryCapMs", 120_000, 1, 86_400_000),
+		authRetryMs: integer("authRetryMs", 900_000, 1, 86_400_000),
+		serviceId: text("serviceId", "status"),
+		reportInterval: integer("reportInterval", 60, 1, 86_400),
+		// Moddable's manifest_net.json sets config.sntp; a comma-separated list is accepted too.
+		sntp: text("sntp", config.sntp ?? "pool.ntp.org").split(","),
+	};
+}

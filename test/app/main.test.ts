@@ -1,0 +1,199 @@
+// The whole device app (src/main.ts) bundled for the host board and run as its own process, the
+// way `npm start` runs it: settings from mc/config and preferences, CA from resources, the clock
+// from SNTP. Everything the process prints is captured and checked for the secret.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type Certs, generateCerts } from "../../broker/certs";
+import { type Broker, startBroker } from "../../broker/server";
+import { bundleApp } from "../../boards/host/bundle";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+// In build/ so lib/signer.ts finds build/core.wasm relative to the bundle.
+const APP = join(ROOT, "build", `host-app-test-${process.pid}.mjs`);
+const SECRET = "main-secret-Qv4";
+const WRONG = "wrong-secret-Qv4";
+
+let certs: Certs;
+let broker: Broker;
+let dir: string;
+const outputs: string[] = [];		// every byte any app process printed
+const children = new Set<ChildProcess>();
+let runs = 0;
+
+before(async () => {
+	await bundleApp(join(ROOT, "src/main.ts"), APP);
+	certs = generateCerts();
+	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
+	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
+	mkdirSync(join(dir, "resources"));
+	writeFileSync(join(dir, "resources", "iotda-ca.der"), certs.caDer);
+});
+
+// Each test's apps end with it: two live apps of one device would take the session from each other.
+afterEach(async () => {
+	for (const child of children) {
+		if (child.exitCode === null && child.signalCode === null) {
+			child.kill();
+			await once(child, "exit");
+		}
+	}
+	children.clear();
+});
+
+after(async () => {
+	await broker.close();
+	certs.cleanup();
+	rmSync(dir, { recursive: true, force: true });
+	rmSync(APP, { force: true });
+	const all = outputs.join("");
+	assert.ok(!all.includes(SECRET) && !all.includes(WRONG), "a secret appeared in the app's output");
+});
+
+interface Run {
+	output(): string;
+	exited: Promise<number | null>;
+}
+
+// Starts the app with config.iotda = iotda (merged over the broker's address) and the preferences given.
+function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}): Run {
+	const prefs = join(dir, `prefs-${++runs}.json`);
+	writeFileSync(prefs, JSON.stringify({ iotda: preferences }));
+	const config = { sntp: "127.0.0.1", iotda: { host: broker.host, port: broker.port, retryCapMs: 200, ...iotda } };
+	const child = spawn(process.execPath, [APP], {
+		env: { ...process.env, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: prefs, HOST_RESOURCES: join(dir, "resources"), ...env },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	children.add(child);
+	let text = "";
+	const keep = (chunk: Buffer) => {
+		text += chunk.toString();
+		outputs.push(chunk.toString());
+	};
+	child.stdout!.on("data", keep);
+	child.stderr!.on("data", keep);
+	const exited = once(child, "exit").then(([code]) => code as number | null);
+	return { output: () => text, exited };
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > end)
+			throw new Error(`timed out waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+function collect(event: "client" | "rejected" | "publish"): any[] {
+	const seen: any[] = [];
+	(broker.events as import("node:events").EventEmitter).on(event, value => seen.push(value));
+	return seen;
+}
+
+// A local SNTP server: answers every request with `time` (seconds since 1970), or with a 47-byte
+// packet the client must reject when time is undefined.
+async function sntpServer(time?: number) {
+	const server = dgram.createSocket("udp4");
+	server.on("message", (_request, peer) => {
+		const answer = Buffer.alloc(time === undefined ? 47 : 48);
+		if (time !== undefined) {
+			answer[0] = (4 << 3) | 4;		// version 4, mode 4 (server)
+			answer[1] = 2;					// stratum 2 (0 would be a Kiss-o'-Death)
+			answer.writeUInt32BE(time + 2208988800, 40);		// transmit timestamp, NTP era 0
+		}
+		server.send(answer, peer.port, peer.address);
+	});
+	server.bind(0, "127.0.0.1");
+	await once(server, "listening");
+	return { port: String(server.address().port), close: () => server.close() };
+}
+
+test("the app connects, reports its property as IoTDA JSON and answers a command", async () => {
+	const publishes = collect("publish");
+	// the preference (NVS) wins over the manifest's config
+	const app = runApp({ deviceId: "from-config" }, { deviceId: "main-dev", secret: SECRET });
+	await until(() => publishes.some(p => p.deviceId === "main-dev"), "the property report");
+	const report = publishes.find(p => p.deviceId === "main-dev");
+	assert.equal(report.topic, "$oc/devices/main-dev/sys/properties/report");
+	const body = JSON.parse(report.payload.toString());
+	assert.deepEqual(Object.keys(body.services[0].properties), ["uptime"]);
+	assert.deepEqual(body, { services: [{ service_id: "status", properties: { uptime: body.services[0].properties.uptime } }] });
+	assert.ok(Number.isInteger(body.services[0].properties.uptime));
+
+	const response = await broker.publishCommand("main-dev", { command_name: "blink", service_id: "status", paras: { times: 3 } });
+	assert.deepEqual(response, { result_code: 0, response_name: "blink", paras: { times: 3 } });
+	await until(() => /command blink request /.test(app.output()), "the command trace");
+	assert.match(app.output(), /connecting to 127\.0\.0\.1:\d+ as main-dev_0_1_\d{10}\n/);
+});
+
+test("a wrong secret: CONNACK 4 traced, then the configured hold before the next attempt", async () => {
+	const rejected = collect("rejected");
+	const app = runApp({ authRetryMs: 60_000 }, { deviceId: "main-wrong", secret: WRONG });
+	await until(() => /CONNACK 4: bad username or password/.test(app.output()), "the refusal trace");
+	assert.match(app.output(), /next attempt in \d{5} ms/);		// 30-60 s, not the 200 ms backoff cap
+	await new Promise(resolve => setTimeout(resolve, 1000));
+	assert.equal(rejected.filter(r => r.clientId.startsWith("main-wrong_")).length, 1);
+});
+
+test("missing credentials or an out-of-range keepalive stop the app with an error naming the key", async () => {
+	const noId = runApp({}, { secret: SECRET });
+	assert.equal(await noId.exited, 0);
+	assert.match(noId.output(), /cannot start: deviceId: must be set \(Preference "iotda" or config\.iotda\.deviceId\)/);
+
+	const keepalive = runApp({ keepalive: 20 }, { deviceId: "main-dev", secret: SECRET });
+	await keepalive.exited;
+	assert.match(keepalive.output(), /cannot start: keepalive: must be an integer from 30 to 1200/);
+
+	const placeholder = runApp({ host: "<your-instance>.iot-mqtts.cn-north-4.myhuaweicloud.com" }, { deviceId: "main-dev", secret: SECRET });
+	await placeholder.exited;
+	assert.match(placeholder.output(), /cannot start: host: replace the placeholder/);
+});
+
+test("a board that boots without a clock sets it by SNTP and then signs with sign type 1", async () => {
+	const clients = collect("client");
+	const sntp = await sntpServer(Math.floor(Date.now() / 1000));
+	try {
+		const app = runApp({}, { deviceId: "main-dev", secret: SECRET }, { HOST_CLOCK: "unset", HOST_SNTP_PORT: sntp.port });
+		await until(() => clients.length > 0, "CONNACK 0");
+		assert.match(clients[0].clientId, /^main-dev_0_1_20\d{8}$/);
+		assert.doesNotMatch(app.output(), /sign type 0/);
+	}
+	finally {
+		sntp.close();
+	}
+});
+
+test("a board whose SNTP fails signs with sign type 0, says so, and still connects", async () => {
+	const clients = collect("client");
+	const sntp = await sntpServer(undefined);
+	try {
+		const app = runApp({}, { deviceId: "main-dev", secret: SECRET }, { HOST_CLOCK: "unset", HOST_SNTP_PORT: sntp.port });
+		await until(() => clients.length > 0, "CONNACK 0");
+		assert.equal(clients[0].clientId, "main-dev_0_0_1970010100");
+		assert.match(app.output(), /SNTP failed, retrying in 10 min/);
+		assert.match(app.output(), /clock not set, signing with sign type 0/);
+	}
+	finally {
+		sntp.close();
+	}
+});
+
+test("npm start -- --once prints connected and exits 0", async () => {
+	const child = spawn("npm", ["start", "--", "--once"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+	children.add(child);
+	let text = "";
+	child.stdout.on("data", chunk => { text += chunk; outputs.push(chunk.toString()); });
+	child.stderr.on("data", chunk => { text += chunk; outputs.push(chunk.toString()); });
+	const [code] = await once(child, "exit");
+	assert.equal(code, 0, text);
+	assert.match(text, /^connected$/m);
+	assert.match(text, /\[broker\] connect accepted clientId=demo-device_0_1_\d{10}/);
+	assert.match(text, /\[app\] iotda: connected/);
+});

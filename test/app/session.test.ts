@@ -1,0 +1,361 @@
+// The app's IoTDA session on the host board against the local broker, over real TLS on loopback.
+// A TCP relay between the two (below) lets a test cut the connection from the broker's side or
+// stall it, and counts the TLS records each way.
+import assert from "node:assert/strict";
+import { type EventEmitter, once } from "node:events";
+import net from "node:net";
+import { after, before, test } from "node:test";
+import { type Certs, generateCerts } from "../../broker/certs";
+import { type Broker, startBroker } from "../../broker/server";
+import { utcHour } from "../fixtures/iotda";
+import "../../boards/host/register";
+import type { SessionOptions, Timers } from "../../src/session";
+import type Timer from "timer";
+
+const { Session } = await import("../../src/session");
+const { default: BoardTimer } = await import("timer");
+
+const SECRETS: Record<string, string> = {
+	good: "good-secret-Zq8",
+	commands: "commands-secret-Zq8",
+	offline: "offline-secret-Zq8",
+	idle: "idle-secret-Zq8",
+	stall: "stall-secret-Zq8",
+	clockless: "clockless-secret-Zq8",
+	wrongca: "wrongca-secret-Zq8",
+};
+
+let certs: Certs;
+let otherCa: Certs;
+let broker: Broker;
+const lines: string[] = [];		// everything the sessions traced or reported, checked for secrets
+const sessions: InstanceType<typeof Session>[] = [];
+
+before(async () => {
+	certs = generateCerts();
+	otherCa = generateCerts();
+	const devices = Object.fromEntries(Object.entries(SECRETS).map(([id, secret]) => [id, { secret }]));
+	broker = await startBroker({ devices: { ...devices, frozen: { secret: "frozen-secret-Zq8", disabled: true } }, certs });
+});
+
+after(async () => {
+	for (const session of sessions)
+		session.stop();
+	await broker.close();
+	certs.cleanup();
+	otherCa.cleanup();
+	const text = lines.join("\n");
+	for (const secret of [...Object.values(SECRETS), "frozen-secret-Zq8", "not-the-secret-Zq8"])
+		assert.ok(!text.includes(secret), "a secret appeared in the session's trace or errors");
+});
+
+interface Record_ {
+	connected: number;
+	disconnects: { reason: string; retryMs: number }[];
+	errors: Error[];
+}
+
+function open(options: Partial<SessionOptions> & { deviceId: string }) {
+	const record: Record_ = { connected: 0, disconnects: [], errors: [] };
+	const session = new Session({
+		host: "127.0.0.1",
+		port: broker.port,
+		ca: certs.caDer,
+		secret: SECRETS[options.deviceId],
+		retryBaseMs: 20,
+		retryCapMs: 200,
+		log: line => lines.push(line),
+		onConnected: () => record.connected++,
+		onDisconnected: (reason, retryMs) => {
+			lines.push(reason);
+			record.disconnects.push({ reason, retryMs });
+		},
+		onError: error => {
+			lines.push(error.message);
+			record.errors.push(error);
+		},
+		...options,
+	});
+	sessions.push(session);
+	return { session, record };
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > end)
+			throw new Error(`timed out waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+// Every event of this kind from now on (the broker's events are plain records).
+function collect(event: "client" | "rejected" | "publish"): any[] {
+	const seen: any[] = [];
+	(broker.events as EventEmitter).on(event, value => seen.push(value));
+	return seen;
+}
+
+// TCP relay to the broker. drop() closes every relayed connection (the device sees the server end
+// it); stall = true stops forwarding while keeping the connections open.
+async function relay(port: number) {
+	const pairs = new Set<[net.Socket, net.Socket]>();
+	const counts = { up: 0, down: 0 };		// data events device->broker and broker->device
+	const control = { stall: false, counts, port: 0, drop() { for (const [a, b] of pairs) { a.destroy(); b.destroy(); } }, close() {} };
+	const server = net.createServer(device => {
+		const upstream = net.connect(port, "127.0.0.1");
+		const pair: [net.Socket, net.Socket] = [device, upstream];
+		pairs.add(pair);
+		device.on("data", data => { if (!control.stall) { counts.up++; upstream.write(data); } });
+		upstream.on("data", data => { if (!control.stall) { counts.down++; device.write(data); } });
+		for (const socket of pair) {
+			socket.on("error", () => {});
+			socket.on("close", () => { pairs.delete(pair); device.destroy(); upstream.destroy(); });
+		}
+	});
+	server.listen(0, "127.0.0.1");
+	await once(server, "listening");
+	control.port = (server.address() as net.AddressInfo).port;
+	control.close = () => { control.drop(); server.close(); };
+	return control;
+}
+
+test("good credentials: CONNACK 0 with sign type 1, and the property report reaches the broker as JSON", async () => {
+	const clients = collect("client");
+	const publishes = collect("publish");
+	const { session, record } = open({ deviceId: "good" });
+	session.start();
+	await until(() => record.connected === 1, "CONNACK 0");
+	const client = clients.find(c => c.deviceId === "good");
+	// sign type 1: the platform checks the hour in the clientId against its clock
+	assert.match(client.clientId, /^good_0_1_\d{10}$/);
+	assert.ok([utcHour(Date.now()), utcHour(Date.now() - 60_000)].includes(client.clientId.slice(-10)));
+
+	assert.equal(session.reportProperties("status", { uptime: 42, label: "grüße" }), true);
+	await until(() => publishes.some(p => p.deviceId === "good"), "the property report");
+	const report = publishes.find(p => p.deviceId === "good");
+	assert.equal(report.topic, "$oc/devices/good/sys/properties/report");
+	assert.deepEqual(JSON.parse(report.payload.toString("utf8")),
+		{ services: [{ service_id: "status", properties: { uptime: 42, label: "grüße" } }] });
+	await until(() => session.pending === 0, "PUBACK");
+	assert.deepEqual(record.disconnects, []);
+	session.stop();
+	assert.equal(session.state, "stopped");
+});
+
+test("wrong secret: CONNACK 4 reported, then the long hold instead of quick retries", async () => {
+	const rejected = collect("rejected");
+	const { session, record } = open({ deviceId: "good", secret: "not-the-secret-Zq8", authRetryMs: 1600 });
+	session.start();
+	await until(() => record.disconnects.length === 1, "the refusal");
+	assert.match(record.disconnects[0].reason, /^CONNACK 4: bad username or password/);
+	// holdDelay draws from [authRetryMs/2, authRetryMs]; a backoff retry would come within retryCapMs = 200
+	assert.ok(record.disconnects[0].retryMs >= 800 && record.disconnects[0].retryMs <= 1600, `retry in ${record.disconnects[0].retryMs} ms`);
+	assert.match(record.errors[0].message, /CONNACK 4/);
+	await sleep(700);
+	assert.equal(rejected.filter(r => r.clientId.startsWith("good_")).length, 1, "no second attempt inside the hold");
+	// ...and it does try again once the hold is over
+	await until(() => rejected.filter(r => r.clientId.startsWith("good_")).length === 2, "the attempt after the hold");
+	session.stop();
+	assert.equal(record.connected, 0);
+});
+
+test("disabled device: CONNACK 5 is held off the same way", async () => {
+	const { session, record } = open({ deviceId: "frozen", secret: "frozen-secret-Zq8", authRetryMs: 60_000 });
+	session.start();
+	await until(() => record.disconnects.length === 1, "the refusal");
+	assert.match(record.disconnects[0].reason, /^CONNACK 5: not authorized/);
+	assert.ok(record.disconnects[0].retryMs >= 30_000);
+	session.stop();
+});
+
+test("broker drops the connection: reconnect re-signs with the new hour's timestamp", async () => {
+	// One clock for the device and a broker that checks sign type 1 against it, 20 s before an hour ends.
+	let now = Date.UTC(2025, 3, 14, 1, 59, 40);
+	const clocked = await startBroker({ devices: { good: { secret: SECRETS.good } }, certs, now: () => now });
+	const link = await relay(clocked.port);
+	const clients: string[] = [];
+	clocked.events.on("client", ({ clientId }) => clients.push(clientId));
+	const { session, record } = open({ deviceId: "good", port: link.port, now: () => now });
+	try {
+		session.start();
+		await until(() => record.connected === 1, "first CONNACK 0");
+		assert.deepEqual(clients, ["good_0_1_2025041401"]);
+
+		now += 60_000;		// 02:00:40 — the first signature's hour is over
+		link.drop();
+		await until(() => record.connected === 2, "reconnect");
+		assert.match(record.disconnects[0].reason, /closed by peer|failed/);
+		// A new timestamp in the clientId, and the broker accepted the password computed for it.
+		assert.deepEqual(clients, ["good_0_1_2025041401", "good_0_1_2025041402"]);
+	}
+	finally {
+		session.stop();
+		link.close();
+		await clocked.close();
+	}
+});
+
+test("QoS 1 publishes made while the link is dead are delivered after the reconnect", async () => {
+	const link = await relay(broker.port);
+	const publishes = collect("publish");
+	// random() = 0.99: the reconnect waits 0.99 * retryBaseMs, time enough to publish while offline
+	const { session, record } = open({ deviceId: "offline", port: link.port, retryBaseMs: 300, random: () => 0.99 });
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		link.stall = true;		// nothing gets through, the PUBACK cannot come back
+		assert.equal(session.sendMessage("first"), true);
+		link.drop();
+		link.stall = false;
+		await until(() => record.disconnects.length === 1, "the drop");
+		assert.equal(session.sendMessage("second"), false, "queued while offline");
+		assert.equal(session.pending, 2);
+		await until(() => record.connected === 2 && session.pending === 0, "redelivery and PUBACKs");
+		const up = publishes.filter(p => p.deviceId === "offline").map(p => p.payload.toString());
+		assert.deepEqual(up, ["first", "second"]);
+	}
+	finally {
+		session.stop();
+		link.close();
+	}
+});
+
+test("a message larger than the socket's free send space goes out in pieces and arrives whole", async () => {
+	const publishes = collect("publish");
+	const { session, record } = open({ deviceId: "good" });
+	session.start();
+	await until(() => record.connected === 1, "CONNACK 0");
+	// 20,000 bytes against the board's 8 KiB send buffer; a byte pattern that shows any reordering
+	const big = new Uint8Array(20_000).map((_, i) => (i * 7) & 0xff);
+	const small = "after";
+	session.sendMessage(big);
+	session.sendMessage(small);
+	await until(() => session.pending === 0, "both PUBACKs");
+	const up = publishes.filter(p => p.deviceId === "good");
+	assert.equal(up.length, 2);
+	assert.deepEqual(new Uint8Array(up[0].payload), big);
+	assert.equal(up[1].payload.toString(), small);
+	session.stop();
+});
+
+test("a CA that did not sign the broker's certificate: TLS refused, the broker never sees a CONNECT", async () => {
+	const accepted = collect("client"), rejected = collect("rejected");
+	const { session, record } = open({ deviceId: "wrongca", ca: otherCa.caDer, retryBaseMs: 60_000 });
+	session.start();
+	await until(() => record.disconnects.length === 1, "the TLS failure");
+	assert.match(record.disconnects[0].reason, /^connect failed/);
+	await sleep(100);
+	session.stop();
+	assert.equal(record.connected, 0);
+	assert.equal(accepted.length + rejected.length, 0);
+});
+
+test("a server name the certificate does not carry: TLS refused, nothing sent", async () => {
+	const accepted = collect("client"), rejected = collect("rejected");
+	const { session, record } = open({ deviceId: "wrongca", serverName: "iot-mqtts.example.com", retryBaseMs: 60_000 });
+	session.start();
+	await until(() => record.disconnects.length === 1, "the TLS failure");
+	assert.match(record.disconnects[0].reason, /^connect failed/);
+	session.stop();
+	assert.equal(record.connected, 0);
+	assert.equal(accepted.length + rejected.length, 0);
+});
+
+test("configuration the platform can never accept is refused up front", () => {
+	const base = { host: "127.0.0.1", port: broker.port, ca: certs.caDer, deviceId: "good", secret: SECRETS.good };
+	assert.throws(() => new Session({ ...base, keepalive: 29 }), /keepalive: must be an integer from 30 to 1200/);
+	assert.throws(() => new Session({ ...base, keepalive: 1201 }), /keepalive/);
+	assert.throws(() => new Session({ ...base, ca: undefined }), /ca: a CA certificate \(DER\) is required/);
+	assert.throws(() => new Session({ ...base, port: 0 }), /port/);
+	// a bad deviceId surfaces from the signer through onError, and the session stops
+	const { session, record } = open({ deviceId: "bad id!", secret: "x" });
+	session.start();
+	assert.equal(session.state, "stopped");
+	assert.match(record.errors[0].message, /^deviceId: only letters, digits/);
+});
+
+test("commands: request_id parsed from the topic, the handler's answer published on the response topic", async () => {
+	const { session, record } = open({
+		deviceId: "commands",
+		onCommand: command => {
+			if (command.commandName === "explode")
+				throw new Error("handler refused");
+			if (command.commandName === "shrug")
+				return undefined as never;
+			return { result_code: 0, response_name: "reply", paras: { echo: command.paras.value, service: command.serviceId } };
+		},
+	});
+	session.start();
+	await until(() => record.connected === 1, "CONNACK 0");
+	await sleep(50);		// let the SUBACK come back
+	const ok = await broker.publishCommand("commands", { command_name: "ping", service_id: "status", paras: { value: 42 } });
+	assert.deepEqual(ok, { result_code: 0, response_name: "reply", paras: { echo: 42, service: "status" } });
+	const failed = await broker.publishCommand("commands", { command_name: "explode", paras: {} });
+	assert.deepEqual(failed, { result_code: 1, paras: { error: "handler refused" } });
+	const empty = await broker.publishCommand("commands", { command_name: "shrug", paras: {} });
+	assert.deepEqual(empty, { result_code: 1, paras: { error: "command response: result_code must be a number" } });
+	assert.equal(record.disconnects.length, 0);
+	session.stop();
+});
+
+// IoTDA's smallest keepalive is 30 s; the board's timers run 100x fast here, so an idle session
+// pings every 300 ms and waits 150 ms for the PINGRESP.
+const SCALE = 100;
+const fast: Timers = {
+	once: (callback, ms) => BoardTimer.set(callback, ms / SCALE),
+	repeat: (callback, ms) => BoardTimer.repeat(callback, ms / SCALE),
+	schedule: (timer, ms) => BoardTimer.schedule(timer as Timer, ms / SCALE, ms / SCALE),
+	clear: timer => BoardTimer.clear(timer as Timer),
+};
+
+test("keepalive: an idle session sends PINGREQ once per keepalive and stays up while PINGRESPs come back", async () => {
+	const link = await relay(broker.port);
+	const { session, record } = open({ deviceId: "idle", port: link.port, keepalive: 30, timers: fast, retryBaseMs: 5000, connectTimeoutMs: 500_000 });
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		await sleep(100);		// SUBSCRIBE/SUBACK settle
+		const start = { ...link.counts };
+		await sleep(1000);		// 3.3 scaled keepalive periods, nothing published
+		const up = link.counts.up - start.up, down = link.counts.down - start.down;
+		assert.ok(up >= 2 && up <= 4, `${up} records device->broker in 1 s of idling`);
+		assert.ok(down >= 2 && down <= 4, `${down} records broker->device in 1 s of idling`);
+		assert.deepEqual(record.disconnects, []);
+	}
+	finally {
+		session.stop();
+		link.close();
+	}
+});
+
+test("keepalive: no PINGRESP within half the period drops the connection and reconnects", async () => {
+	const link = await relay(broker.port);
+	// the reconnect comes 0.99 * 20 s / SCALE = 198 ms after the drop, once the relay flows again
+	const { session, record } = open({ deviceId: "stall", port: link.port, keepalive: 30, timers: fast, retryBaseMs: 20_000, retryCapMs: 20_000, random: () => 0.99, connectTimeoutMs: 500_000 });
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		link.stall = true;
+		await until(() => record.disconnects.length === 1, "the PINGRESP timeout");
+		assert.equal(record.disconnects[0].reason, "no PINGRESP within half the keepalive");
+		link.stall = false;
+		await until(() => record.connected === 2, "reconnect");
+	}
+	finally {
+		session.stop();
+		link.close();
+	}
+});
+
+test("clock not set: signs with sign type 0, traced, and the platform accepts it", async () => {
+	const clients = collect("client");
+	const { session, record } = open({ deviceId: "clockless", now: () => 5_000 });
+	session.start();
+	await until(() => record.connected === 1, "CONNACK 0");
+	assert.equal(clients.find(c => c.deviceId === "clockless").clientId, "clockless_0_0_1970010100");
+	assert.ok(lines.some(line => /sign type 0/.test(line)));
+	session.stop();
+});
