@@ -20,15 +20,19 @@ export function generateSources(): { dir: string } {
   return { dir };
 }
 
-/** Whether gcc with `flags` builds a program here and whether it runs; `reason` says why not. */
-export function probe(dir: string, flags: string[]): { builds: boolean; runs: boolean; reason: string } {
+/**
+ * Whether gcc with `flags` builds a program here and how to run it: directly, or through QEMU's user
+ * mode when the kernel has no 32-bit support (-m32 on such a machine); `reason` says why not.
+ */
+export function probe(dir: string, flags: string[]): { builds: boolean; runner?: string[]; reason: string } {
   const source = join(dir, "probe.c");
   writeFileSync(source, "#include <stdio.h>\nint main(void) { return puts(\"\") < 0; }\n");
   const exe = join(dir, `probe${flags.join("")}`);
   const built = spawnSync("gcc", [...flags, source, "-o", exe], { encoding: "utf8" });
-  if (built.status !== 0) return { builds: false, runs: false, reason: `gcc ${flags.join(" ")} cannot build here: ${built.stderr.split("\n")[0] || built.error}` };
-  if (spawnSync(exe).status !== 0) return { builds: true, runs: false, reason: `gcc ${flags.join(" ")} builds, but this machine cannot run the program` };
-  return { builds: true, runs: true, reason: "" };
+  if (built.status !== 0) return { builds: false, reason: `gcc ${flags.join(" ")} cannot build here: ${built.stderr.split("\n")[0] || built.error}` };
+  for (const runner of [[], ...(flags.includes("-m32") ? [["qemu-i386"]] : [])])
+    if (spawnSync(runner[0] ?? exe, [...runner.slice(1), ...(runner.length ? [exe] : [])]).status === 0) return { builds: true, runner, reason: "" };
+  return { builds: true, reason: `gcc ${flags.join(" ")} builds, but this machine cannot run the program (for -m32 install qemu-user: scripts/setup-system.sh)` };
 }
 
 /** Compiles the harness with `flags` (plus -Wall -Wextra -Werror) into `dir`; returns the executable. */
@@ -47,9 +51,10 @@ export function compileHarness(dir: string, name: string, flags: string[]): stri
   return exe;
 }
 
-/** Sends request lines to one harness process; returns its reply lines (one per request). */
-export function ask(exe: string, requests: string[]): string[] {
-  const run = spawnSync(exe, { input: requests.join("\n") + "\n", encoding: "utf8", maxBuffer: 1 << 26 });
+/** Sends request lines to one harness process (started through `runner`, if any); returns its reply lines. */
+export function ask(exe: string, requests: string[], runner: string[] = []): string[] {
+  const [command, ...args] = [...runner, exe];
+  const run = spawnSync(command, args, { input: requests.join("\n") + "\n", encoding: "utf8", maxBuffer: 1 << 26 });
   if (run.status !== 0) throw new Error(`${exe} exited with ${run.status ?? run.signal}: ${run.stderr}`);
   const replies = run.stdout.trimEnd().split("\n");
   if (replies.length !== requests.length) throw new Error(`${requests.length} requests, ${replies.length} replies`);

@@ -41,16 +41,16 @@ const builds = [
 ];
 
 for (const build of builds) {
-  const { builds: buildable, runs, reason } = probe(sources.dir, build.flags);
-  if (buildable && !runs) {
+  const { builds: buildable, runner, reason } = probe(sources.dir, build.flags);
+  if (buildable && !runner) {
     // e.g. -m32 without 32-bit kernel support: still prove the build is clean.
     test(`wasm2c core, ${build.name}: compiles with -Werror (cannot run here)`, () => {
       compileHarness(sources.dir, `harness${build.flags.join("")}`, build.flags);
     });
   }
-  describe(`wasm2c core, ${build.name}`, { skip: !runs && `skipped: ${reason}` }, () => {
+  describe(`wasm2c core, ${build.name}`, { skip: !runner && `skipped: ${reason}` }, () => {
     let exe = "";
-    const run = (requests: string[]) => ask(exe, requests);
+    const run = (requests: string[]) => ask(exe, requests, runner);
     const one = (request: string) => run([request])[0];
 
     before(() => {
@@ -193,7 +193,7 @@ for (const build of builds) {
 }
 
 describe("wasm2c core with less memory backed than it uses", () => {
-  const flags = probe(sources.dir, ["-fsanitize=address,undefined"]).runs ? ["-O1", "-fsanitize=address,undefined"] : ["-O2"];
+  const flags = probe(sources.dir, ["-fsanitize=address,undefined"]).runner ? ["-O1", "-fsanitize=address,undefined"] : ["-O2"];
   let exe = "";
   before(() => {
     // Too small for the core's own static data: instantiation itself must trap. GCC rightly warns of
