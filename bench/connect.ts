@@ -2,7 +2,6 @@
 // the host board vs MQTT.js, against the same local broker. Both sign with the same core inside
 // the timed span, and both use TLS 1.2 with the suites the host board offers, so the difference
 // is the clients. Runs alternate (ours, theirs, theirs, ours, ...) to cancel drift; medians reported.
-import { pathToFileURL } from "node:url";
 import type { ConnectionOptions } from "node:tls";
 import mqtt, { type IClientOptions } from "mqtt";
 import { generateCerts } from "../broker/certs";
@@ -96,10 +95,4 @@ function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = sorted.length >> 1;
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-// Standalone: tsx bench/connect.ts [--quick]
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-	const result = await runConnectBench({ quick: process.argv.includes("--quick") });
-	console.log(`connect (TLS + CONNECT/CONNACK), median of ${result.iterations}: ours ${result.oursMedianMs.toFixed(2)} ms, MQTT.js ${result.mqttjsMedianMs.toFixed(2)} ms, ratio ${result.ratio.toFixed(2)}`);
 }

@@ -1,18 +1,26 @@
 // `npm run bench` (`--quick` for a short run): each section prints its table; the last line is one JSON
 // object with every section's figures, for scripts.
 import { parseArgs } from "node:util";
+import { runConnectBench } from "./connect";
 import { runSignBench } from "./sign";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } }, strict: true });
 const quick = values.quick ?? false;
 
 const sign = await runSignBench({ quick });
+// Second: loading the host board replaces the process's Date, which the sign section must not see.
+const connect = await runConnectBench({ quick });
+console.log(`\nconnect (TLS + CONNECT -> CONNACK), median of ${connect.iterations}: ` +
+  `ours ${connect.oursMedianMs.toFixed(2)} ms, MQTT.js ${connect.mqttjsMedianMs.toFixed(2)} ms, ` +
+  `ours/MQTT.js ${connect.ratio.toFixed(2)} (below 1 = ours faster)`);
 
 console.log(
   JSON.stringify({
     quick,
     wasm_vs_node_crypto: Number(sign.wasm_vs_node_crypto.toFixed(3)),
     wasm_bytes: sign.wasm_bytes,
+    connect_ours_vs_mqttjs: Number(connect.ratio.toFixed(3)),
     sign,
+    connect,
   }),
 );
