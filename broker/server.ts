@@ -150,7 +150,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     }
   });
 
-  const server = createServer({ key: certs.keyPem, cert: certs.certPem, minVersion: "TLSv1.2" }, (socket) => {
+  // The chain, not the leaf alone: Moddable's TLS checks the server's name only on a certificate
+  // that comes with its issuer, so a leaf-only server fails the device's hostname check.
+  const server = createServer({ key: certs.keyPem, cert: certs.certPem + certs.caPem, minVersion: "TLSv1.2" }, (socket) => {
     aedes.handle(socket);
   });
   server.on("connection", (socket: Socket) => {
