@@ -132,7 +132,7 @@ export class Connection {
 			}
 		}
 		catch (e) {
-			this.#fail(`write failed: ${(e as Error).message}`);
+			this.#fail(`socket: ${(e as Error).message}`);
 		}
 	}
 

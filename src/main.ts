@@ -18,6 +18,7 @@ function run(settings: Settings): void {
 		port: settings.port,
 		tls: settings.tls,
 		ca: settings.tls ? new Resource(settings.ca) : undefined,
+		serverName: settings.serverName,
 		deviceId: settings.deviceId,
 		secret: settings.secret,
 		authType: settings.authType,

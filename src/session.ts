@@ -12,8 +12,11 @@ import Timer from "timer";
 import { backoffDelay, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
 import { Connection } from "./connection";
-import * as iotda from "./iotda";
-import { type Command, type CommandResponse } from "./iotda";
+// Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
+import {
+	type Command, type CommandResponse, KEEPALIVE_MAX, KEEPALIVE_MIN, commandRequestId, commandResponse,
+	commandResponseTopic, commandsFilter, messagesUpTopic, parseCommand, propertiesReport, propertiesReportTopic,
+} from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { decodeUtf8 } from "./mqtt/utf8";
@@ -65,20 +68,21 @@ interface Outgoing {
 	sent: boolean;			// a resend after reconnect carries DUP
 }
 
-const moddableTimers: Timers = {
+// Frozen: module-level objects of preloaded modules live in flash on the device.
+const moddableTimers = Object.freeze<Timers>({
 	once: (callback, ms) => Timer.set(callback, ms),
 	repeat: (callback, ms) => Timer.repeat(callback, ms),
 	schedule: (timer, ms) => Timer.schedule(timer as Timer, ms, ms),
 	clear: timer => Timer.clear(timer as Timer),
-};
+});
 
-const refusals: Record<number, string> = {
+const refusals: Readonly<Record<number, string>> = Object.freeze({
 	1: "unacceptable protocol version",
 	2: "identifier rejected: IoTDA refused the clientId or the keepalive (check deviceId, authType, keepalive 30-1200)",
 	3: "server unavailable",
 	4: "bad username or password: check deviceId and secret (sign type 1 also needs the clock right to the hour)",
 	5: "not authorized: the device is unknown to the platform, disabled or frozen",
-};
+});
 
 export class Session {
 	onConnected?: () => void;
@@ -112,8 +116,8 @@ export class Session {
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
 		const keepalive = options.keepalive ?? 120;
-		if (!Number.isInteger(keepalive) || keepalive < iotda.KEEPALIVE_MIN || keepalive > iotda.KEEPALIVE_MAX)
-			throw new RangeError(`keepalive: must be an integer from ${iotda.KEEPALIVE_MIN} to ${iotda.KEEPALIVE_MAX} seconds (IoTDA)`);
+		if (!Number.isInteger(keepalive) || keepalive < KEEPALIVE_MIN || keepalive > KEEPALIVE_MAX)
+			throw new RangeError(`keepalive: must be an integer from ${KEEPALIVE_MIN} to ${KEEPALIVE_MAX} seconds (IoTDA)`);
 		if (!options.host)
 			throw new Error("host: must not be empty");
 		if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
@@ -190,12 +194,12 @@ export class Session {
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
 	reportProperties(serviceId: string, properties: Record<string, unknown>): boolean {
-		return this.publish(iotda.propertiesReportTopic(this.deviceId), iotda.propertiesReport(serviceId, properties));
+		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(serviceId, properties));
 	}
 
 	// Free-form device message on .../sys/messages/up
 	sendMessage(payload: string | Uint8Array): boolean {
-		return this.publish(iotda.messagesUpTopic(this.deviceId), payload);
+		return this.publish(messagesUpTopic(this.deviceId), payload);
 	}
 
 	#attemptNow(): void {
@@ -253,7 +257,7 @@ export class Session {
 				return;
 			case SUBACK:
 				if (packet.granted.includes(0x80))
-					this.#report(new Error(`subscribe: broker refused ${iotda.commandsFilter(this.deviceId)}`));
+					this.#report(new Error(`subscribe: broker refused ${commandsFilter(this.deviceId)}`));
 				return;
 			case PINGRESP:
 				if (this.#pingPending) {
@@ -269,7 +273,7 @@ export class Session {
 		this.#state = "online";
 		this.#attempt = 0;
 		// IoTDA may deliver commands without it, but the subscription makes delivery explicit.
-		this.#send(encodeSubscribe(this.#nextId(), [{ topic: iotda.commandsFilter(this.deviceId), qos: 1 }]));
+		this.#send(encodeSubscribe(this.#nextId(), [{ topic: commandsFilter(this.deviceId), qos: 1 }]));
 		for (const [messageId, message] of this.#inflight) {
 			this.#send(encodePublish({ topic: message.topic, payload: message.payload, qos: 1, messageId, dup: message.sent }));
 			message.sent = true;
@@ -345,24 +349,24 @@ export class Session {
 	}
 
 	#deliver(topic: string, payload: Uint8Array): void {
-		const requestId = iotda.commandRequestId(this.deviceId, topic);
+		const requestId = commandRequestId(this.deviceId, topic);
 		if (undefined === requestId)
 			return this.#log(`iotda: ignored message on ${topic}`);
 		// A bad payload, a missing or throwing handler, or an answer JSON cannot carry all become a
 		// failure answer: the platform hears back either way and the connection stays up.
 		let answer: string;
 		try {
-			const command = iotda.parseCommand(requestId, decodeUtf8(payload, "command payload", true));
+			const command = parseCommand(requestId, decodeUtf8(payload, "command payload", true));
 			if (!this.onCommand)
 				throw new Error("no command handler");
-			answer = iotda.commandResponse(this.onCommand(command));
+			answer = commandResponse(this.onCommand(command));
 		}
 		catch (e) {
-			answer = iotda.commandResponse({ result_code: 1, paras: { error: (e as Error).message } });
+			answer = commandResponse({ result_code: 1, paras: { error: (e as Error).message } });
 		}
 		try {
 			// QoS 0: the platform waits ~20 s for the answer, so a resend after a reconnect would be late.
-			this.publish(iotda.commandResponseTopic(this.deviceId, requestId), answer, 0);
+			this.publish(commandResponseTopic(this.deviceId, requestId), answer, 0);
 		}
 		catch (e) {
 			this.#report(e as Error);

@@ -12,6 +12,7 @@ export interface Settings {
 	port: number;
 	tls: boolean;			// false only when configured explicitly
 	ca: string;				// name of the DER resource holding the CA certificate
+	serverName: string;		// name the server certificate must carry (and SNI): host unless set
 	deviceId: string;
 	secret: string;
 	authType: number;		// 0 deviceId, 1 one-model-one-secret, 2 nodeId
@@ -66,6 +67,7 @@ export function loadSettings(): Settings {
 		port,
 		tls,
 		ca: text("ca", "iotda-ca.der"),
+		serverName: text("serverName", host),
 		deviceId: text("deviceId"),
 		secret: text("secret"),
 		authType: integer("authType", 0, 0, 2),

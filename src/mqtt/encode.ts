@@ -25,7 +25,7 @@ export interface PublishOptions {
 }
 
 // Protocol Name "MQTT" and Protocol Level 4 (= 3.1.1), the fixed start of every CONNECT body (3.1.2.1-2).
-const PROTOCOL = [0, 4, 0x4D, 0x51, 0x54, 0x54, 4];
+const PROTOCOL = Object.freeze([0, 4, 0x4D, 0x51, 0x54, 0x54, 4]);
 
 export function encodeConnect(o: ConnectOptions): Uint8Array {
 	const clean = flag(o.cleanSession, "cleanSession", true);

@@ -5,8 +5,8 @@ export const CONNECT = 1, CONNACK = 2, PUBLISH = 3, PUBACK = 4, SUBSCRIBE = 8, S
 	UNSUBSCRIBE = 10, UNSUBACK = 11, PINGREQ = 12, PINGRESP = 13, DISCONNECT = 14;
 
 // Names for error messages, indexed by packet type; 0 and 15 are reserved by the spec (2.2.1).
-export const PACKET_NAMES = ["type 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
-	"PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "type 15"];
+export const PACKET_NAMES = Object.freeze(["type 0", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL",
+	"PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "type 15"]);
 
 // Remaining Length is a varint of at most 4 bytes of 7 bits (2.2.3).
 export const MAX_REMAINING_LENGTH = 268_435_455;
