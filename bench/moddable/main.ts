@@ -14,6 +14,7 @@ const EXPECTED = "c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec82
 
 const credentials = native("xs_iotda_credentials");
 
+// Time.microseconds comes from the microseconds module the manifest adds on esp32; elsewhere, ms ticks.
 const now = (): number => Time.microseconds ?? Time.ticks * 1000;
 
 function hex(buffer: ArrayBuffer): string {
