@@ -28,6 +28,8 @@ export interface BrokerEvents {
   rejected: [{ clientId: string; returnCode: ConnackCode; reason: string }];
   publish: [{ deviceId: string; clientId: string; topic: string; payload: Buffer }];
   disconnect: [{ deviceId: string; clientId: string }];
+  /** A device acknowledged (PUBACK) a QoS 1 message the broker sent it. */
+  ack: [{ deviceId: string; clientId: string }];
 }
 
 export interface Command {
@@ -52,8 +54,11 @@ export interface Broker {
   port: number;
   certs: Certs;
   events: EventEmitter<BrokerEvents>;
-  /** Sends a command to the device's current connection; resolves with its parsed JSON response. */
-  publishCommand(deviceId: string, command: Command, opts?: { timeoutMs?: number }): Promise<unknown>;
+  /**
+   * Sends a command to the device's current connection (QoS 0 unless `qos: 1`); resolves with its
+   * parsed JSON response.
+   */
+  publishCommand(deviceId: string, command: Command, opts?: { timeoutMs?: number; qos?: 0 | 1 }): Promise<unknown>;
   stats(): BrokerStats;
   close(): Promise<void>;
 }
@@ -132,6 +137,11 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     log(`disconnect clientId=${client.id}`);
     events.emit("disconnect", { deviceId, clientId: client.id });
   });
+  // Devices speak QoS 0/1 only, so an ack is a PUBACK. aedes passes the acknowledged packet only for
+  // messages it persisted; commands go straight to the connection, so it is not reported.
+  aedes.on("ack", (_packet, client) => {
+    events.emit("ack", { deviceId: deviceOf.get(client)!, clientId: client.id });
+  });
   aedes.on("publish", (packet, client) => {
     if (client === null) return;
     const deviceId = deviceOf.get(client)!;
@@ -169,7 +179,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("broker: no TCP address after listen");
 
-  async function publishCommand(deviceId: string, command: Command, cmdOpts: { timeoutMs?: number } = {}) {
+  async function publishCommand(deviceId: string, command: Command, cmdOpts: { timeoutMs?: number; qos?: 0 | 1 } = {}) {
     const client = current.get(deviceId);
     if (client === undefined) throw new Error(`publishCommand: device ${deviceId} is not connected`);
     const requestId = randomUUID();
@@ -188,7 +198,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       cmd: "publish",
       topic: `${base}request_id=${requestId}`,
       payload: Buffer.from(JSON.stringify(body), "utf8"),
-      qos: 0,
+      qos: cmdOpts.qos ?? 0,
       retain: false,
       dup: false,
     };

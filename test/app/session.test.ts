@@ -301,6 +301,26 @@ test("commands: request_id parsed from the topic, the handler's answer published
 	session.stop();
 });
 
+test("a QoS 1 command gets a PUBACK from the device, a QoS 0 one none", async () => {
+	const { session, record } = open({ deviceId: "commands", onCommand: () => ({ result_code: 0, paras: {} }) });
+	let acks = 0;
+	const onAck = (ack: { deviceId: string }) => ack.deviceId === "commands" && acks++;
+	broker.events.on("ack", onAck);
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		await sleep(50);		// let the SUBACK come back
+		assert.deepEqual(await broker.publishCommand("commands", { command_name: "ping", paras: {} }), { result_code: 0, paras: {} });
+		assert.equal(acks, 0, "PUBACK for a QoS 0 command");
+		assert.deepEqual(await broker.publishCommand("commands", { command_name: "ping", paras: {} }, { qos: 1 }), { result_code: 0, paras: {} });
+		await until(() => acks === 1, "PUBACK for the QoS 1 command");
+	}
+	finally {
+		broker.events.off("ack", onAck);
+		session.stop();
+	}
+});
+
 // IoTDA's smallest keepalive is 30 s; the board's timers run 100x fast here, so an idle session
 // pings every 300 ms and waits 150 ms for the PINGRESP.
 const SCALE = 100;
