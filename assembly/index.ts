@@ -1,4 +1,12 @@
-// The core ABI (see CONTEXT.md): everything works on the static IN and OUT areas, nothing allocates.
+// The core's ABI, shared by lib/signer.ts (Node) and native/iotda_signer.c (wasm2c on the device).
+// Everything works on two static 512-byte areas, IN and OUT; nothing allocates, so memory never grows
+// and only [0, used()) is ever touched.
+//   credentials(idLength, secretLength, timeMs, authType, signType): id at IN[0..), the secret right
+//     after it. Returns the clientId's length, or a negative code (errors.ts) before touching OUT.
+//     OUT = timestamp (10 ASCII bytes) | password (64 lowercase hex) | clientId.
+//   hmac_hex(keyLength, messageLength): key at IN[0..), message after it; 64 hex chars at OUT.
+//   sha256_reset / sha256_update(length) from IN / sha256_digest: 32 bytes at OUT.
+//   error_text(code): the message for a negative code at OUT; returns its length.
 
 import { AREA_BYTES, IN, OUT } from "./areas";
 import { Err, errorText } from "./errors";

@@ -1,4 +1,4 @@
-// Node binding of the AssemblyScript signing core (build/core.wasm, ABI in CONTEXT.md).
+// Node binding of the AssemblyScript signing core (build/core.wasm; its ABI is documented in assembly/index.ts).
 //
 // Calls copy their inputs into the core's 512-byte input area and read results from its output area
 // through views made once: the core never allocates, so its memory never grows and they stay valid.

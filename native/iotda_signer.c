@@ -1,5 +1,5 @@
 /*
- * Runs the core's `credentials` export (ABI in CONTEXT.md) on a fresh instance under a trap handler.
+ * Runs the core's `credentials` export (ABI in assembly/index.ts) on a fresh instance under a trap handler.
  */
 #include "iotda_signer.h"
 

@@ -1,4 +1,4 @@
-// The raw core ABI (CONTEXT.md) on a fresh instance of build/core.wasm, as the C binding sees it.
+// The raw core ABI (assembly/index.ts) on a fresh instance of build/core.wasm, as the C binding sees it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// Expectations shared by the native suites: the core's messages (CONTEXT.md) and Huawei's vector.
+// Expectations shared by the native suites: the core's messages (assembly/errors.ts) and Huawei's vector.
 
 export const MESSAGES: Record<number, string> = {
   [-1]: "deviceId: must not be empty",
