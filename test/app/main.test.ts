@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleApp } from "../../boards/host/bundle";
+import { until } from "../fixtures/until";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 // In build/ so lib/signer.ts finds build/core.wasm relative to the bundle.
@@ -80,15 +81,6 @@ function runApp(iotda: Record<string, unknown>, preferences: Record<string, unkn
 	child.stderr!.on("data", keep);
 	const exited = once(child, "exit").then(([code]) => code as number | null);
 	return { output: () => text, exited };
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end)
-			throw new Error(`timed out waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
 }
 
 function collect(event: "client" | "rejected" | "publish"): any[] {

@@ -11,6 +11,7 @@ import { utcHour } from "../fixtures/iotda";
 import "../../boards/host/register";
 import type { SessionOptions, Timers } from "../../src/session";
 import type Timer from "timer";
+import { until } from "../fixtures/until";
 
 const { Session } = await import("../../src/session");
 const { default: BoardTimer } = await import("timer");
@@ -78,15 +79,6 @@ function open(options: Partial<SessionOptions> & { deviceId: string }) {
 	});
 	sessions.push(session);
 	return { session, record };
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end)
-			throw new Error(`timed out waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
