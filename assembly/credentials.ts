@@ -22,12 +22,15 @@ if (<i32>ID_MAX_BYTES + CLIENT_ID_SUFFIX_BYTES > FIELD_MAX_BYTES || HMAC_HEX_BYT
   ERROR("deviceId limit lets the clientId or password exceed 256 characters");
 }
 
+/** One bit per ASCII code, set for '-' (45), '0'..'9' (48-57), 'A'..'Z' (65-90), '_' (95), 'a'..'z' (97-122). */
+const ID_CHARSET: usize = memory.data<u32>([0, 0x03ff2000, 0x87fffffe, 0x07fffffe]);
+
 /** True when every byte is a letter, digit, '_' or '-'. */
 function isIdCharset(id: usize, length: i32): bool {
   for (let i = 0; i < length; i++) {
     const c = <u32>load<u8>(id + i);
-    // Unsigned wrap-around turns each range test into one comparison; c | 32 folds upper to lower case.
-    if (c - 48 >= 10 && (c | 32) - 97 >= 26 && c != 95 && c != 45) return false;
+    // Bit c % 32 of word c / 32; bytes above 127 lie past the table.
+    if (c > 127 || ((load<u32>(ID_CHARSET + ((c >> 5) << 2)) >> (c & 31)) & 1) == 0) return false;
   }
   return true;
 }

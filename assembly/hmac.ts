@@ -6,25 +6,26 @@
 import { hexEncode } from "./hex";
 import { BLOCK_BYTES, CONTEXT_BLOCK, CONTEXT_BYTES, DIGEST_BYTES, IV, compress, finish, start, update } from "./sha256";
 
-/** The HMAC hashing context; its pending block doubles as the pad block while keying. */
+/** The HMAC hashing context. */
 const CTX: usize = memory.data(CONTEXT_BYTES, 16);
-/** The cached key, zero-padded to a block: K0 of RFC 2104 for keys of at most 64 bytes. */
-const CACHED_KEY: usize = memory.data(BLOCK_BYTES, 16);
+/** K0 ^ opad for the cached key (K0 ^ ipad while keying); K0 is the key zero-padded to a block. */
+const PAD: usize = memory.data(BLOCK_BYTES, 16);
 /** State after compressing K0 ^ ipad. */
 const INNER: usize = memory.data(DIGEST_BYTES, 16);
 /** State after compressing K0 ^ opad. */
 const OUTER: usize = memory.data(DIGEST_BYTES, 16);
-/** Digest of a key longer than a block, which stands in for that key. */
-const KEY_DIGEST: usize = memory.data(DIGEST_BYTES, 16);
-/** The inner, then the outer digest. */
+/** Digest of a key longer than a block, which stands in for that key; then the HMAC. */
 const DIGEST: usize = memory.data(DIGEST_BYTES, 16);
-/** Length of the cached key; -1 until the first key, so nothing matches the zeroed block. */
+/** Length of the cached key; -1 until the first key, so nothing matches. */
 let cachedKeyLength: i32 = -1;
+const IPAD: u32 = 0x36363636;
+const OPAD: u32 = 0x5c5c5c5c;
 
-/** True when `length` bytes at `key` are the cached key. */
+/** True when `length` bytes at `key` are the cached key, which PAD holds as K0 ^ opad. */
 function isCached(key: usize, length: i32): bool {
   if (length != cachedKeyLength) return false;
-  for (let i = 0; i < length; i++) if (load<u8>(key + i) != load<u8>(CACHED_KEY + i)) return false;
+  // From the end: successive hour stamps differ in their last digit.
+  for (let i = length - 1; i >= 0; i--) if ((load<u8>(key + i) ^ <u8>OPAD) != load<u8>(PAD + i)) return false;
   return true;
 }
 
@@ -34,22 +35,19 @@ function useKey(key: usize, length: i32): void {
   if (length > BLOCK_BYTES) {
     start(CTX, IV, 0);
     update(CTX, key, length);
-    finish(CTX, KEY_DIGEST);
-    key = KEY_DIGEST;
+    finish(CTX, DIGEST);
+    key = DIGEST;
     length = DIGEST_BYTES;
   }
   if (isCached(key, length)) return;
-  memory.copy(CACHED_KEY, key, length);
-  memory.fill(CACHED_KEY + length, 0, BLOCK_BYTES - length);
   cachedKeyLength = length;
-  const pad = CTX + CONTEXT_BLOCK;
-  for (let i: usize = 0; i < 64; i += 4) store<u32>(pad + i, load<u32>(CACHED_KEY + i) ^ 0x36363636);
-  memory.copy(INNER, IV, DIGEST_BYTES);
-  compress(INNER, pad);
+  // K0 ^ ipad: the pad byte everywhere, then the key's bytes folded into the first ones.
+  for (let i: usize = 0; i < 64; i += 4) store<u32>(PAD + i, IPAD);
+  for (let i = 0; i < length; i++) store<u8>(PAD + i, load<u8>(key + i) ^ <u8>IPAD);
+  compress(INNER, IV, PAD);
   // ipad ^ opad turns the inner pad into the outer one in place.
-  for (let i: usize = 0; i < 64; i += 4) store<u32>(pad + i, load<u32>(pad + i) ^ (0x36363636 ^ 0x5c5c5c5c));
-  memory.copy(OUTER, IV, DIGEST_BYTES);
-  compress(OUTER, pad);
+  for (let i: usize = 0; i < 64; i += 4) store<u32>(PAD + i, load<u32>(PAD + i) ^ (IPAD ^ OPAD));
+  compress(OUTER, IV, PAD);
 }
 
 /** Bytes of the hex HMAC. */
@@ -63,9 +61,10 @@ export function hmacHex(key: usize, keyLength: i32, message: usize, messageLengt
   useKey(key, keyLength);
   start(CTX, INNER, BLOCK_BYTES);
   update(CTX, message, messageLength);
-  finish(CTX, DIGEST);
-  start(CTX, OUTER, BLOCK_BYTES);
-  update(CTX, DIGEST, DIGEST_BYTES);
+  // The inner digest goes straight into the pending block, where the outer hash takes it as the
+  // 32 bytes that follow its key block: no copy, and its one block is padded in place.
+  finish(CTX, CTX + CONTEXT_BLOCK);
+  start(CTX, OUTER, BLOCK_BYTES + DIGEST_BYTES);
   finish(CTX, DIGEST);
   hexEncode(DIGEST, DIGEST_BYTES, dst);
 }

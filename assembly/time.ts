@@ -1,14 +1,23 @@
 // UTC hour stamps `YYYYMMDDHH` from epoch milliseconds.
+//
+// Integer arithmetic on the double's bits: the device has no FPU, so every f64 operation would be a
+// library call of tens to hundreds of instructions.
 
 /** Characters of a stamp. */
 export const STAMP_BYTES: i32 = 10;
 /** Epoch ms of 10000-01-01T00:00:00Z, the first instant after year 9999. */
 const END_MS: f64 = 253402300800000;
-const HOUR_MS: f64 = 3600000;
+const END_BITS = reinterpret<u64>(END_MS);
+/** -0 ms is 0 ms, though its sign bit is set. */
+const NEGATIVE_ZERO_BITS = reinterpret<u64>(-0.0);
+const HOUR_MS: u64 = 3600000;
 
 /** True for 1970-01-01T00:00:00.000Z <= ms < 10000-01-01; false for NaN and infinities too. */
 export function isStampable(ms: f64): bool {
-  return ms >= 0 && ms < END_MS;
+  // Read as unsigned integers, the bits of non-negative doubles order like their values; negative
+  // numbers (sign bit set), infinity and NaN all compare above END_BITS.
+  const bits = reinterpret<u64>(ms);
+  return bits < END_BITS || bits == NEGATIVE_ZERO_BITS;
 }
 
 /** Writes `value` as `count` decimal digits, zero-padded, ending just before `end`. */
@@ -19,11 +28,19 @@ function writeDigits(end: usize, value: u32, count: i32): void {
   }
 }
 
+/** Whole milliseconds of a stampable `ms`: floor(ms), from its bits. */
+function wholeMs(ms: f64): u64 {
+  const bits = reinterpret<u64>(ms);
+  // A double below 2^52 is its 53-bit significand (the implicit leading 1 restored) times
+  // 2^(exponent - 1075): shifting right by 1075 - exponent floors it. Below 1 (and for +-0) that
+  // shift is 53 or more and must leave 0: capped at 63, as Wasm takes shift counts modulo 64.
+  const significand = (bits & 0xFFFFFFFFFFFFF) | 0x10000000000000;
+  return significand >> min(1075 - ((bits >> 52) & 0x7FF), 63);
+}
+
 /** Writes the UTC hour of `ms` (which must be stampable) as 10 ASCII digits at `dst`. */
 export function writeStamp(ms: f64, dst: usize): void {
-  // Flooring first makes the quotient exact enough: an integer a whole ms below an hour boundary
-  // stays below it after the division, however large.
-  const hours = <u32>(Math.floor(ms) / HOUR_MS);
+  const hours = <u32>(wholeMs(ms) / HOUR_MS);
   // Civil date from days since 1970-01-01 (Howard Hinnant's civil_from_days), in eras of 400
   // years starting on 0000-03-01 so that leap days fall at the end of a year.
   const z = hours / 24 + 719468;

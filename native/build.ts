@@ -27,13 +27,26 @@ const WABT_MEMCHECK = `#define MEMCHECK_DEFAULT32(mem, a, t)                \\
   if (UNLIKELY(a + (uint64_t)sizeof(t) > mem->size)) \\
     TRAP(OOB);`;
 const OUR_MEMCHECK = "#define MEMCHECK_DEFAULT32(mem, a, t) WASM_RT_MEMCHECK(mem, a, sizeof(t))";
+// wasm2c indexes the memory with the 64-bit address; on a 32-bit device that hides from GCC that
+// p + 1, p + 2, ... share one base, so each byte load recomputes its address (+400 instructions per
+// uncached signing). Every access is bounds-checked before this, so the address always fits 32 bits.
+const WABT_MEM_ADDR = "#define MEM_ADDR(mem, addr, n) &((mem)->data[addr])";
+const OUR_MEM_ADDR = "#define MEM_ADDR(mem, addr, n) &((mem)->data[(uint32_t)(addr)])";
 // Moddable compiles app C with -Os -fno-inline-functions; under those GCC calls wasm2c's per-access
 // load/store helpers instead of inlining them: 5.5x the instructions and more code (bench:device).
-// The generated file asks for -O2 itself. Warnings its preamble always has are silenced in it alone,
-// so it builds with -Wall -Wextra -Werror.
-const PRELUDE = `/* native/build.ts: -O2, bounds check replaced (MEMCHECK_DEFAULT32), preamble warnings silenced. */
+// The generated file asks for -O2 itself, tuned for a core without SIMD or byte-swap instructions
+// (rv32imc; instructions per uncached signing that each option saves, bench:device):
+// - no-tree-vectorize: GCC 12's -O2 "vectorizes" four byte stores into a word byte swap, built from
+//   a dozen shifts and masks (180);
+// - no-tree-loop-distribute-patterns: zeroing and fill loops stay loops instead of calls to the C
+//   library's memset, byte by byte in small libraries such as picolibc (260);
+// - sched-pressure: scheduling that minds register pressure keeps SHA-256's working variables in
+//   registers instead of spilling them to the stack (1,000).
+// Warnings its preamble always has are silenced in it alone, so it builds with -Wall -Wextra -Werror.
+const PRELUDE = `/* native/build.ts: -O2 tuned, bounds check and address replaced (MEMCHECK_DEFAULT32, MEM_ADDR),
+   preamble warnings silenced. */
 #if defined(__GNUC__)
-#pragma GCC optimize("O2")
+#pragma GCC optimize("O2", "no-tree-vectorize", "no-tree-loop-distribute-patterns", "sched-pressure")
 #pragma GCC diagnostic ignored "-Wunused-function"  /* helpers for opcodes the core does not use */
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* functions that ignore their instance */
 #pragma GCC diagnostic ignored "-Wunused-value"     /* TRAP(x) is (wasm_rt_trap(x), 0) used as a statement */
@@ -56,12 +69,13 @@ export function backedBytes(wasm: Uint8Array): number {
   return Math.ceil(used / BACKED_GRANULE) * BACKED_GRANULE;
 }
 
-/** Runs wasm2c on `wasmPath` into `source` (and its .h), then applies our bounds check and prelude. */
+/** Runs wasm2c on `wasmPath` into `source` (and its .h), then applies our bounds check, addressing and prelude. */
 export function wasmToC(wasmPath: string, source: string, moduleName: string): void {
   execFileSync(wasm2c, [wasmPath, "-n", moduleName, "--no-debug-names", "-o", source]);
   const c = readFileSync(source, "utf8");
   if (!c.includes(WABT_MEMCHECK)) throw new Error("build:c: wasm2c's MEMCHECK_DEFAULT32 changed; update native/build.ts");
-  writeFileSync(source, PRELUDE + c.replace(WABT_MEMCHECK, OUR_MEMCHECK));
+  if (!c.includes(WABT_MEM_ADDR)) throw new Error("build:c: wasm2c's MEM_ADDR changed; update native/build.ts");
+  writeFileSync(source, PRELUDE + c.replace(WABT_MEMCHECK, OUR_MEMCHECK).replace(WABT_MEM_ADDR, OUR_MEM_ADDR));
 }
 
 /** Writes iotda_core.c, iotda_core.h and iotda_core_memory.h for `wasmPath` into `outDir`. */
