@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 import { createServer } from "node:tls";
 import { type ConnackCode, verifyConnect } from "./auth";
 import { type Certs, generateCerts } from "./certs";
+import { line } from "./log";
 import { type DeviceRecord, type Registry, toRegistry } from "./registry";
 
 export interface BrokerOptions {
@@ -18,6 +19,7 @@ export interface BrokerOptions {
   toleranceMs?: number;
   /** Server certificate; generated (and deleted on close) when omitted. */
   certs?: Certs;
+  /** One line per event; values clients chose are quoted and escaped (log.ts). */
   log?: (line: string) => void;
   /** Broker clock for timestamp checks, epoch ms. */
   now?: () => number;
@@ -105,7 +107,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
         return;
       }
       counts.rejected++;
-      log(`connect refused clientId=${client.id} code=${result.returnCode} reason=${result.reason}`);
+      log(line`connect refused clientId=${client.id} code=${result.returnCode} reason=${result.reason}`);
       events.emit("rejected", { clientId: client.id, returnCode: result.returnCode, reason: result.reason });
       // aedes sends CONNACK with error.returnCode, then closes the connection
       done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }), false);
@@ -113,13 +115,13 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     authorizePublish(client, packet, callback) {
       // client is null for the broker's own publishes (heartbeats)
       if (client === null || packet.topic.startsWith(devicePrefix(deviceOf.get(client)!))) return callback(null);
-      log(`publish denied clientId=${client.id} topic=${packet.topic}`);
+      log(line`publish denied clientId=${client.id} topic=${packet.topic}`);
       // MQTT 3.1.1 cannot refuse a PUBLISH in-band; aedes drops the connection on this error
       callback(new Error(`topic ${packet.topic} outside ${devicePrefix(deviceOf.get(client)!)}`));
     },
     authorizeSubscribe(client, sub, callback) {
       if (sub.topic.startsWith(devicePrefix(deviceOf.get(client)!))) return callback(null, sub);
-      log(`subscribe denied clientId=${client.id} topic=${sub.topic}`);
+      log(line`subscribe denied clientId=${client.id} topic=${sub.topic}`);
       callback(null, null); // SUBACK return code 0x80 for this filter, connection stays
     },
   });
@@ -128,13 +130,13 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     const deviceId = deviceOf.get(client)!;
     counts.accepted++;
     current.set(deviceId, client);
-    log(`connect accepted clientId=${client.id} keepalive=${keepalives.get(client)}`);
+    log(line`connect accepted clientId=${client.id} keepalive=${keepalives.get(client)}`);
     events.emit("client", { deviceId, clientId: client.id });
   });
   aedes.on("clientDisconnect", (client) => {
     const deviceId = deviceOf.get(client)!;
     if (current.get(deviceId) === client) current.delete(deviceId);
-    log(`disconnect clientId=${client.id}`);
+    log(line`disconnect clientId=${client.id}`);
     events.emit("disconnect", { deviceId, clientId: client.id });
   });
   // Devices speak QoS 0/1 only, so an ack is a PUBACK. aedes passes the acknowledged packet only for
@@ -147,7 +149,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     const deviceId = deviceOf.get(client)!;
     const payload = Buffer.from(packet.payload);
     counts.publishes++;
-    log(`publish clientId=${client.id} topic=${packet.topic} qos=${packet.qos} bytes=${payload.length}`);
+    log(line`publish clientId=${client.id} topic=${packet.topic} qos=${packet.qos} bytes=${payload.length}`);
     events.emit("publish", { deviceId, clientId: client.id, topic: packet.topic, payload });
     const waiter = pending.get(packet.topic);
     if (waiter === undefined) return;
@@ -171,7 +173,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   });
   server.on("tlsClientError", (err) => {
     counts.tlsErrors++;
-    log(`tls handshake failed: ${err.message}`);
+    log(line`tls handshake failed error=${err.message}`);
   });
   // a backlog above Node's default 511 lets 1,000 devices connect at once without SYN retries
   server.listen({ host, port: opts.port ?? 0, backlog: 1024 });
@@ -211,7 +213,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       clearTimeout(waiter.timer);
       waiter.reject(new Error(`publishCommand: delivery to ${deviceId} failed: ${err.message}`));
     });
-    log(`command sent deviceId=${deviceId} topic=${packet.topic} name=${command.command_name}`);
+    log(line`command sent deviceId=${deviceId} topic=${packet.topic} name=${command.command_name}`);
     return response;
   }
 

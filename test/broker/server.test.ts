@@ -161,6 +161,27 @@ test("timestamp 3 hours old: signType 1 -> 4, signType 0 -> 0", T, async () => {
   a.client.end(true);
 });
 
+test("what clients send cannot forge log lines", T, async () => {
+  // each forgery is cut by a different line break: LF, CR, NEL, U+2028
+  const forged = (brk: string, n: number) => `${brk}connect accepted clientId=forged${n}_0_1_2025041401 keepalive=120`;
+  const from = logLines.length;
+  assert.equal((await attempt({ clientId: `x${forged("\n", 1)}`, username: `u${forged("\r", 2)}`, password: "p" })).returnCode, 2);
+  const dev1 = await online("dev1");
+  await assert.rejects(dev1.subscribeAsync(`$oc/devices/dev2/${forged("\u0085", 3)}`, { qos: 0 }));
+  const published = once(broker.events, "publish");
+  dev1.publish(`$oc/devices/dev1/sys/messages/up${forged("\u2028", 4)}`, "{}");
+  await published;
+  dev1.end(true);
+
+  const lines = logLines.slice(from);
+  for (const l of lines) assert.doesNotMatch(l, /[\p{Cc}\p{Zl}\p{Zp}]/u, `one event, one printable line: ${JSON.stringify(l)}`);
+  const viewed = lines.join("\n").split(/\r\n|[\n\r\v\f\u0085\u2028\u2029]/);
+  assert.ok(!viewed.some((l) => l.startsWith("connect accepted clientId=forged")), viewed.join("\n"));
+  // the client's text is still there, quoted and escaped
+  assert.ok(lines.some((l) => l.startsWith(`connect refused clientId="x\\nconnect accepted clientId=forged1_`)), lines.join("\n"));
+  assert.ok(lines.some((l) => l.includes(`topic="$oc/devices/dev1/sys/messages/up\\u2028connect accepted`)), lines.join("\n"));
+});
+
 test("logs carry no secret or password", T, () => {
   assert.ok(logLines.some((l) => l.startsWith("connect accepted")));
   assert.ok(logLines.some((l) => l.startsWith("connect refused")));
