@@ -115,8 +115,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     authorizePublish(client, packet, callback) {
       // client is null for the broker's own publishes (heartbeats)
       if (client === null || packet.topic.startsWith(devicePrefix(deviceOf.get(client)!))) return callback(null);
-      log(line`publish denied clientId=${client.id} topic=${packet.topic}`);
       // MQTT 3.1.1 cannot refuse a PUBLISH in-band; aedes drops the connection on this error
+      log(line`publish denied, connection dropped clientId=${client.id} topic=${packet.topic}`);
       callback(new Error(`topic ${packet.topic} outside ${devicePrefix(deviceOf.get(client)!)}`));
     },
     authorizeSubscribe(client, sub, callback) {

@@ -215,6 +215,8 @@ test("ACL: own topics allowed, other devices' topics and wildcards refused", T, 
   const closed = closeOf(dev1);
   dev1.publish("$oc/devices/dev2/sys/messages/down", "spoof", { qos: 1 });
   await within(closed, 3000, "the broker should drop dev1 after its publish to dev2's topic");
+  const denied = logLines.filter((l) => l.startsWith("publish denied"));
+  assert.match(denied.at(-1) ?? "", /^publish denied, connection dropped clientId=dev1_\S+ topic=\$oc\/devices\/dev2\/sys\/messages\/down$/);
   // a later publish that must come back to dev2 proves the spoofed one was not merely slow
   const echoed = new Promise<void>((resolve) => dev2.on("message", (topic) => topic.endsWith("/report") && resolve()));
   dev2.publish("$oc/devices/dev2/sys/properties/report", "{}", { qos: 1 });
