@@ -29,7 +29,8 @@ export interface BrokerEvents {
   client: [{ deviceId: string; clientId: string }];
   rejected: [{ clientId: string; returnCode: ConnackCode; reason: string }];
   publish: [{ deviceId: string; clientId: string; topic: string; payload: Buffer }];
-  disconnect: [{ deviceId: string; clientId: string }];
+  /** replacedBy: the clientId of the login that ended this connection (IoTDA keeps one per device). */
+  disconnect: [{ deviceId: string; clientId: string; replacedBy?: string }];
   /** A device acknowledged (PUBACK) a QoS 1 message the broker sent it. */
   ack: [{ deviceId: string; clientId: string }];
 }
@@ -87,6 +88,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const deviceOf = new WeakMap<Client, string>();
   // newest accepted connection per device, the target of commands
   const current = new Map<string, Client>();
+  // connection -> clientId of the login that ends it
+  const replacedBy = new WeakMap<Client, string>();
   const pending = new Map<string, Pending>(); // response topic -> waiting publishCommand
   const sockets = new Set<Socket>();
 
@@ -103,6 +106,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       );
       if (result.returnCode === 0) {
         deviceOf.set(client, result.deviceId!);
+        // aedes itself ends the connection whose clientId logs in again [MQTT-3.1.4-2], before 'client'
+        const previous = current.get(result.deviceId!);
+        if (previous?.id === client.id) replacedBy.set(previous, client.id);
         done(null, true);
         return;
       }
@@ -129,15 +135,23 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   aedes.on("client", (client) => {
     const deviceId = deviceOf.get(client)!;
     counts.accepted++;
+    const previous = current.get(deviceId);
     current.set(deviceId, client);
+    // IoTDA keeps one connection per device: a login under another clientId ends the previous one
+    if (previous !== undefined && previous !== client) {
+      replacedBy.set(previous, client.id);
+      previous.close();
+    }
     log(line`connect accepted clientId=${client.id} keepalive=${keepalives.get(client)}`);
     events.emit("client", { deviceId, clientId: client.id });
   });
   aedes.on("clientDisconnect", (client) => {
     const deviceId = deviceOf.get(client)!;
+    const by = replacedBy.get(client);
     if (current.get(deviceId) === client) current.delete(deviceId);
-    log(line`disconnect clientId=${client.id}`);
-    events.emit("disconnect", { deviceId, clientId: client.id });
+    if (by === undefined) log(line`disconnect clientId=${client.id}`);
+    else log(line`disconnect, replaced by a new login clientId=${client.id} by=${by}`);
+    events.emit("disconnect", { deviceId, clientId: client.id, replacedBy: by });
   });
   // Devices speak QoS 0/1 only, so an ack is a PUBACK. aedes passes the acknowledged packet only for
   // messages it persisted; commands go straight to the connection, so it is not reported.

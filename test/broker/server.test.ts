@@ -14,7 +14,7 @@ const HOUR = 3_600_000;
 // The broker clock is pinned so hour boundaries cannot flake; 01:30 UTC lies in hour 2025041401, the hour
 // of Huawei's published vector.
 const NOW = Date.UTC(2025, 3, 14, 1, 30);
-const SECRETS: Record<string, string> = { dev1: "dev1-secret", dev2: "dev2-secret", huawei: "12345678" };
+const SECRETS: Record<string, string> = { dev1: "dev1-secret", dev2: "dev2-secret", relogin: "relogin-secret", huawei: "12345678" };
 const CROWD = 100;
 const T = { timeout: 20_000 }; // every test fails rather than hangs if the broker misbehaves
 for (let i = 0; i < CROWD; i++) SECRETS[`crowd-${i}`] = `crowd-secret-${i}`;
@@ -227,22 +227,44 @@ test("ACL: own topics allowed, other devices' topics and wildcards refused", T, 
   dev2.end(true);
 });
 
-test("a second login with the same clientId drops the first", T, async () => {
-  const first = await online("dev1");
-  const connectedBefore = broker.stats().connected;
-  const firstClosed = closeOf(first);
-  const second = await online("dev1");
-  await within(firstClosed, 3000, "the first connection should be dropped");
-  assert.equal(first.connected, false);
-  assert.equal(second.connected, true);
-  assert.equal(broker.stats().connected, connectedBefore);
-  // commands now reach the second connection
-  second.on("message", (topic) => {
-    const id = topic.split("request_id=")[1];
-    second.publish(`$oc/devices/dev1/sys/commands/response/request_id=${id}`, '{"result_code":0}');
+test("each new login of a device drops its previous connection, whatever the clientId", T, async () => {
+  const id = "relogin";
+  const live = new Set<string>();
+  const disconnects: Array<{ clientId: string; replacedBy?: string }> = [];
+  const onClient = (ev: { deviceId: string; clientId: string }) => ev.deviceId === id && live.add(ev.clientId);
+  const onDisconnect = (ev: { deviceId: string; clientId: string; replacedBy?: string }) => {
+    if (ev.deviceId !== id) return;
+    live.delete(ev.clientId);
+    disconnects.push({ clientId: ev.clientId, replacedBy: ev.replacedBy });
+  };
+  broker.events.on("client", onClient);
+  broker.events.on("disconnect", onDisconnect);
+  // the same clientId again, then the other sign type, then the previous hour
+  const logins = [device(id), device(id), device(id, NOW, 0), device(id, NOW - HOUR)];
+  let previous: Promise<void> | undefined;
+  let newest: MqttClient | undefined;
+  for (const creds of logins) {
+    const a = await attempt(creds);
+    assert.equal(a.returnCode, 0, creds.clientId);
+    if (previous !== undefined) await within(previous, 3000, `${creds.clientId} should end the connection before it`);
+    previous = closeOf(a.client);
+    newest = a.client;
+  }
+  broker.events.off("client", onClient);
+  broker.events.off("disconnect", onDisconnect);
+  const ids = logins.map((l) => l.clientId);
+  assert.deepEqual([...live], [ids[3]], "one connection per device");
+  assert.deepEqual(disconnects, ids.slice(0, 3).map((clientId, i) => ({ clientId, replacedBy: ids[i + 1] })));
+  for (let i = 0; i < 3; i++) {
+    assert.ok(logLines.includes(`disconnect, replaced by a new login clientId=${ids[i]} by=${ids[i + 1]}`), logLines.join("\n"));
+  }
+  // commands reach the newest connection
+  newest!.on("message", (topic) => {
+    const requestId = topic.split("request_id=")[1];
+    newest!.publish(`$oc/devices/${id}/sys/commands/response/request_id=${requestId}`, '{"result_code":0}');
   });
-  assert.deepEqual(await broker.publishCommand("dev1", { command_name: "PING", paras: {} }, { timeoutMs: 3000 }), { result_code: 0 });
-  second.end(true);
+  assert.deepEqual(await broker.publishCommand(id, { command_name: "PING", paras: {} }, { timeoutMs: 3000 }), { result_code: 0 });
+  newest!.end(true);
 });
 
 test("publishCommand round trip without an explicit subscription (IoTDA subscribes implicitly)", T, async () => {
