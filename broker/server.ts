@@ -1,5 +1,6 @@
-// Local IoTDA-compatible MQTTS broker: aedes behind node:tls, IoTDA's CONNECT rules (auth.ts), a
-// per-device topic ACL, and command delivery with the response matched by request id.
+// Local IoTDA-compatible MQTTS broker: aedes behind node:tls, IoTDA's CONNECT rules (auth.ts), one
+// connection per device, a per-device topic ACL, device uplink never forwarded to subscriptions, and
+// command delivery with the response matched by request id.
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { randomUUID } from "node:crypto";
 import { EventEmitter, once } from "node:events";
@@ -91,6 +92,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   // connection -> clientId of the login that ends it
   const replacedBy = new WeakMap<Client, string>();
   const pending = new Map<string, Pending>(); // response topic -> waiting publishCommand
+  // payloads of the broker's own downlink; aedes hands the same Buffer to authorizeForward
+  const downlink = new WeakSet<Buffer>();
   const sockets = new Set<Socket>();
 
   const aedes = await Aedes.createBroker({
@@ -129,6 +132,11 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       if (sub.topic.startsWith(devicePrefix(deviceOf.get(client)!))) return callback(null, sub);
       log(line`subscribe denied clientId=${client.id} topic=${sub.topic}`);
       callback(null, null); // SUBACK return code 0x80 for this filter, connection stays
+    },
+    // On IoTDA device uplink goes to the platform, never back to devices, so subscriptions carry only
+    // the broker's own downlink: no echo of a device's publishes, live or retained.
+    authorizeForward(_client, packet) {
+      return downlink.has(packet.payload as Buffer) ? packet : null;
     },
   });
 
@@ -210,25 +218,27 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       }, timeoutMs);
       pending.set(responseTopic, { resolve, reject, timer });
     });
-    const packet: PublishPacket = {
-      cmd: "publish",
-      topic: `${base}request_id=${requestId}`,
-      payload: Buffer.from(JSON.stringify(body), "utf8"),
-      qos: cmdOpts.qos ?? 0,
-      retain: false,
-      dup: false,
-    };
-    // IoTDA subscribes devices to their system downlink topics implicitly, so the command goes straight
-    // to the connection rather than through subscriptions
-    client.publish(packet, (err) => {
+    const topic = `${base}request_id=${requestId}`;
+    sendDown(client, topic, body, cmdOpts.qos ?? 0, (err) => {
       const waiter = pending.get(responseTopic);
       if (err === undefined || waiter === undefined) return;
       pending.delete(responseTopic);
       clearTimeout(waiter.timer);
       waiter.reject(new Error(`publishCommand: delivery to ${deviceId} failed: ${err.message}`));
     });
-    log(line`command sent deviceId=${deviceId} topic=${packet.topic} name=${command.command_name}`);
+    log(line`command sent deviceId=${deviceId} topic=${topic} name=${command.command_name}`);
     return response;
+  }
+
+  /**
+   * Sends JSON straight to one connection: IoTDA subscribes devices to their system downlink topics
+   * implicitly, so it does not go through subscriptions.
+   */
+  function sendDown(client: Client, topic: string, body: unknown, qos: 0 | 1, done: (err?: Error) => void) {
+    const payload = Buffer.from(JSON.stringify(body), "utf8");
+    downlink.add(payload);
+    const packet: PublishPacket = { cmd: "publish", topic, payload, qos, retain: false, dup: false };
+    client.publish(packet, done);
   }
 
   async function close() {
