@@ -1,6 +1,6 @@
 // Local IoTDA-compatible MQTTS broker: aedes behind node:tls, IoTDA's CONNECT rules (auth.ts), one
-// connection per device, a per-device topic ACL, device uplink never forwarded to subscriptions, and
-// command delivery with the response matched by request id.
+// connection per device, a per-device topic ACL, device uplink never forwarded to subscriptions,
+// command delivery with the response matched by request id, and $time_sync answers (events.ts).
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { randomUUID } from "node:crypto";
 import { EventEmitter, once } from "node:events";
@@ -8,6 +8,7 @@ import type { Socket } from "node:net";
 import { createServer } from "node:tls";
 import { type ConnackCode, verifyConnect } from "./auth";
 import { type Certs, generateCerts } from "./certs";
+import { readEvents, timeSyncResponse } from "./events";
 import { line } from "./log";
 import { type DeviceRecord, type Registry, toRegistry } from "./registry";
 
@@ -22,7 +23,7 @@ export interface BrokerOptions {
   certs?: Certs;
   /** One line per event; values clients chose are quoted and escaped (log.ts). */
   log?: (line: string) => void;
-  /** Broker clock for timestamp checks, epoch ms. */
+  /** Broker clock for timestamp checks and $time_sync answers, epoch ms. */
   now?: () => number;
 }
 
@@ -173,15 +174,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     counts.publishes++;
     log(line`publish clientId=${client.id} topic=${packet.topic} qos=${packet.qos} bytes=${payload.length}`);
     events.emit("publish", { deviceId, clientId: client.id, topic: packet.topic, payload });
-    const waiter = pending.get(packet.topic);
-    if (waiter === undefined) return;
-    pending.delete(packet.topic);
-    clearTimeout(waiter.timer);
-    try {
-      waiter.resolve(JSON.parse(payload.toString("utf8")));
-    } catch {
-      waiter.reject(new Error(`command response on ${packet.topic} is not JSON`));
-    }
+    if (packet.topic === `${devicePrefix(deviceId)}sys/events/up`) onEvents(client, deviceId, payload);
+    else resolveResponse(packet.topic, payload);
   });
 
   // The chain, not the leaf alone: Moddable's TLS checks the server's name only on a certificate
@@ -239,6 +233,38 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     downlink.add(payload);
     const packet: PublishPacket = { cmd: "publish", topic, payload, qos, retain: false, dup: false };
     client.publish(packet, done);
+  }
+
+  /** Settles the publishCommand waiting for a response on this topic, if any. */
+  function resolveResponse(topic: string, payload: Buffer) {
+    const waiter = pending.get(topic);
+    if (waiter === undefined) return;
+    pending.delete(topic);
+    clearTimeout(waiter.timer);
+    try {
+      waiter.resolve(JSON.parse(payload.toString("utf8")));
+    } catch {
+      waiter.reject(new Error(`command response on ${topic} is not JSON`));
+    }
+  }
+
+  /** Device events: $time_sync is answered, anything else logged; a malformed one never ends the connection. */
+  function onEvents(client: Client, deviceId: string, payload: Buffer) {
+    const receivedMs = now();
+    for (const event of readEvents(payload)) {
+      if (event.kind === "time_sync") answerTimeSync(client, deviceId, event.deviceSendTime, receivedMs);
+      else if (event.kind === "other") log(line`event deviceId=${deviceId} service_id=${event.serviceId} event_type=${event.eventType}`);
+      else log(line`event ignored deviceId=${deviceId} reason=${event.reason}`);
+    }
+  }
+
+  // QoS 0 to the connection that asked: IoTDA delivers system downlink without a subscription
+  function answerTimeSync(client: Client, deviceId: string, deviceSendTime: number, receivedMs: number) {
+    const body = timeSyncResponse(deviceId, deviceSendTime, receivedMs, now());
+    sendDown(client, `${devicePrefix(deviceId)}sys/events/down`, body, 0, (err) => {
+      if (err !== undefined) log(line`time sync not delivered deviceId=${deviceId} error=${err.message}`);
+    });
+    log(line`time sync answered deviceId=${deviceId} device_send_time=${deviceSendTime}`);
   }
 
   async function close() {

@@ -294,6 +294,49 @@ test("a device's own publishes reach the broker but never a subscription; comman
   dev1.end(true);
 });
 
+test("$time_sync: answered on events/down by the broker's clock, without a subscription; the rest is logged", T, async () => {
+  const dev1 = await online("dev1");
+  const received: Array<{ topic: string; body: unknown }> = [];
+  dev1.on("message", (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString()) }));
+  const from = logLines.length;
+  const up = (body: unknown) => dev1.publishAsync("$oc/devices/dev1/sys/events/up", typeof body === "string" ? body : JSON.stringify(body), { qos: 1 });
+  const timeSync = (paras: unknown) => ({ service_id: "$time_sync", event_type: "time_sync_request", paras });
+  await up("not json");
+  await up({ services: {} });
+  await up({ services: [7] });
+  await up({ services: [timeSync({})] });
+  await up({ services: [timeSync({ device_send_time: "1" })] });
+  const sentAt = NOW - 1234;
+  await up({
+    object_device_id: "dev1",
+    services: [{ service_id: "$sub_device_manager", event_type: "sub_device_update_status", paras: {} }, timeSync({ device_send_time: sentAt })],
+  });
+  await until(() => received.length > 0, "the time sync answer", 3000);
+  assert.deepEqual(received, [{
+    topic: "$oc/devices/dev1/sys/events/down",
+    body: {
+      object_device_id: "dev1",
+      services: [{
+        service_id: "$time_sync",
+        event_type: "time_sync_response",
+        event_time: "20250414T013000Z",
+        paras: { device_send_time: sentAt, server_recv_time: NOW, server_send_time: NOW },
+      }],
+    },
+  }]);
+  assert.ok(dev1.connected, "malformed events keep the connection");
+  assert.deepEqual(logLines.slice(from).filter((l) => /^(event|time sync)/.test(l)), [
+    'event ignored deviceId=dev1 reason="payload is not JSON"',
+    'event ignored deviceId=dev1 reason="services: must be an array"',
+    'event ignored deviceId=dev1 reason="services[0]: service_id and event_type must be strings"',
+    'event ignored deviceId=dev1 reason="services[0].paras.device_send_time: must be an integer >= 0 (ms)"',
+    'event ignored deviceId=dev1 reason="services[0].paras.device_send_time: must be an integer >= 0 (ms)"',
+    "event deviceId=dev1 service_id=$sub_device_manager event_type=sub_device_update_status",
+    `time sync answered deviceId=dev1 device_send_time=${sentAt}`,
+  ]);
+  dev1.end(true);
+});
+
 test("publishCommand round trip without an explicit subscription (IoTDA subscribes implicitly)", T, async () => {
   const dev2 = await online("dev2");
   const requests: Array<{ topic: string; body: Record<string, unknown> }> = [];
