@@ -10,12 +10,16 @@ import { join } from "node:path";
 export type KeyType = "ec" | "rsa";
 
 export interface CertOptions {
-  /** Extra DNS names or IP addresses for the server certificate (localhost and 127.0.0.1 are always in). */
+  /** Extra DNS names or IP addresses for the server certificate (localhost and 127.0.0.1 are in unless subjectAltName is false). */
   hostnames?: string[];
+  /** false: a server certificate naming its host only in the CN (localhost), as old servers did. */
+  subjectAltName?: boolean;
   /** "ec" (default): ECDSA P-256, for ECDHE-ECDSA suites. "rsa": RSA 2048, for ECDHE-RSA suites. */
   keyType?: KeyType;
   /** Validity in days (default 30). */
   days?: number;
+  /** Start of both certificates' validity (default an hour ago), e.g. earlier for a device clock set to its build time. */
+  validFrom?: Date;
 }
 
 export interface Certs {
@@ -29,10 +33,29 @@ export interface Certs {
   cleanup(): void;
 }
 
+// `openssl ca` rather than `x509 -req`: only it takes a start date (OpenSSL 3.0). rand_serial spares
+// a serial file; the key identifiers are what Moddable's chain check looks up issuers by.
+const CA_CONFIG = `[ca]
+default_ca = local
+[local]
+database = index.txt
+new_certs_dir = .
+default_md = sha256
+policy = any
+unique_subject = no
+rand_serial = yes
+[any]
+commonName = supplied
+`;
+
+/** OpenSSL's GeneralizedTime form, YYYYMMDDHHMMSSZ. */
+const asn1Time = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:T]/g, "");
+
 /** Each call makes an independent CA, so two calls give a "wrong CA" pair for negative tests. */
 export function generateCerts(opts: CertOptions = {}): Certs {
   const keyType = opts.keyType ?? "ec";
-  const days = String(opts.days ?? 30);
+  const from = opts.validFrom ?? new Date(Date.now() - 3_600_000);
+  const validity = ["-startdate", asn1Time(from), "-enddate", asn1Time(new Date(from.getTime() + (opts.days ?? 30) * 86_400_000))];
   const dir = mkdtempSync(join(tmpdir(), "iotda-certs-")); // mkdtemp creates it mode 0700
   const path = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => {
@@ -50,24 +73,22 @@ export function generateCerts(opts: CertOptions = {}): Certs {
     const usage = keyType === "ec" ? "digitalSignature" : "digitalSignature,keyEncipherment";
     writeFileSync(
       path("server.ext"),
-      `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,${usage}\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`,
+      "basicConstraints=critical,CA:FALSE\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n" +
+        `keyUsage=critical,${usage}\nextendedKeyUsage=serverAuth\n${opts.subjectAltName === false ? "" : `subjectAltName=${san}\n`}`,
     );
+    writeFileSync(
+      path("ca.ext"),
+      "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n",
+    );
+    writeFileSync(path("ca.cnf"), CA_CONFIG);
+    writeFileSync(path("index.txt"), "");
+    const sign = (...args: string[]) => openssl("ca", "-batch", "-notext", "-config", "ca.cnf", "-keyfile", "ca.key", ...validity, ...args);
     genKey("ca.key");
-    openssl(
-      "req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", days,
-      "-subj", `/CN=IoTDA local test CA ${process.pid}-${Date.now()}`,
-      "-addext", "basicConstraints=critical,CA:TRUE",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-      "-out", "ca.pem",
-    );
+    openssl("req", "-new", "-key", "ca.key", "-subj", `/CN=IoTDA local test CA ${process.pid}-${randomBytes(4).toString("hex")}`, "-out", "ca.csr");
+    sign("-selfsign", "-extfile", "ca.ext", "-in", "ca.csr", "-out", "ca.pem");
     genKey("server.key");
     openssl("req", "-new", "-key", "server.key", "-subj", "/CN=localhost", "-out", "server.csr");
-    openssl(
-      "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-sha256", "-days", days,
-      // a random serial avoids openssl's ca.srl bookkeeping file
-      "-set_serial", `0x${randomBytes(15).toString("hex")}`,
-      "-extfile", "server.ext", "-out", "server.pem",
-    );
+    sign("-cert", "ca.pem", "-extfile", "server.ext", "-in", "server.csr", "-out", "server.pem");
     openssl("x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der");
     rmSync(path("ca.key")); // nothing else is ever signed by this CA
     return {

@@ -1,24 +1,54 @@
-// Host stand-in for Moddable's "securesocket" on node:tls, limited to what Moddable's TLS client
-// offers the app: TLS 1.2 with ECDHE AES-128-GCM, the server chain checked against the CA given in
-// DER and the certificate checked against serverName (or host). Messages follow securesocket.js:
-// 1 only after the handshake, decrypted data in pieces of at most 1024 bytes that must be read
-// inside the callback, -1/-2 once and then the socket closes itself.
-import { X509Certificate } from "node:crypto";
-import { isIP } from "node:net";
+// Host stand-in for Moddable's "securesocket" on node:tls, making the device's handshake and
+// refusing what the device refuses (modules/crypt/securesocket, modules/crypt/ssl in the SDK):
+// - ClientHello: TLS 1.2, the suites of src/tls/ciphersuites.ts (the table the device build
+//   uses) in its order, secp256r1 as the only group, ecdsa_secp256r1_sha256 and rsa_pkcs1_sha256
+//   as the only signature schemes, SNI = serverName (or host), sent for IP addresses too;
+// - the trusted certificate's dates checked against the board clock in the constructor, which
+//   throws "date validation failed" as CertificateManager.register does;
+// - the server must send its chain: the name is checked against the leaf's subjectAltName only
+//   (dNSName, a left-most "*" label, IPv4 iPAddress; never the CN) and only when the leaf comes
+//   with its issuer, so a leaf sent alone is refused; the leaf's dates against the board clock;
+// - every refusal is -2 and comes before 1. OpenSSL verifies the chain itself, which is stricter
+//   than the SDK (whose verify skips a leaf its successor did not sign).
+// Messages follow securesocket.js: 1 after the handshake, decrypted data in pieces of at most
+// 1024 bytes that must be read inside the callback, -1/-2 once and then the socket closes itself.
+import { X509Certificate, constants } from "node:crypto";
+import net, { isIPv4 } from "node:net";
+import { Duplex } from "node:stream";
 import tls from "node:tls";
+import suites from "../../../src/tls/ciphersuites";
 import { readBytes, writeBytes } from "../bytes";
+import { boardNow } from "../clock";
+import { checkNetwork } from "../network";
+import { loadTarget } from "../target";
 import type { Message } from "./socket";
 
-const SUITES = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-const SEND_BUFFER = 8192;	// the device's TCP send buffer, as in the host socket
 const OVERHEAD = 128;		// securesocket's estimate of TLS overhead, withheld from the free space
 const PIECE = 1024;			// securesocket announces decrypted data in pieces of at most this
+const SEND_BUFFER = loadTarget().tcp.sendBuffer;	// lwIP's TCP send buffer on the target
+
+// OpenSSL's names for the suites the device's table may hold, by their two code bytes.
+const OPENSSL_NAMES: Readonly<Record<string, string>> = {
+	c027: "ECDHE-RSA-AES128-SHA256",
+	c02f: "ECDHE-RSA-AES128-GCM-SHA256",
+	c02b: "ECDHE-ECDSA-AES128-GCM-SHA256",
+};
+const CIPHERS = suites.map(({ value }) => {
+	const code = value.map(byte => byte.toString(16).padStart(2, "0")).join("");
+	const name = OPENSSL_NAMES[code];
+	if (!name)
+		throw new Error(`securesocket: no OpenSSL name for suite 0x${code} of src/tls/ciphersuites.ts`);
+	return name;
+}).join(":");
+// Extensions the device does not send, as far as OpenSSL lets them go: session tickets,
+// encrypt-then-MAC, extended master secret (SSL_OP_NO_EXTENDED_MASTER_SECRET, 1 in OpenSSL 3).
+const NOT_OFFERED = constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | 1;
 
 export interface SecureOptions {
 	certificate?: ArrayBuffer | ArrayBufferView;	// trusted CA, DER; without it Node's default CAs
-	protocolVersion?: number;						// minimum version; only TLS 1.2 is offered anyway
+	protocolVersion?: number;						// only TLS 1.2 is offered anyway
 	serverName?: string;							// SNI and the name the certificate must carry
-	verify?: boolean;								// false skips the chain and name checks
+	verify?: boolean;								// false skips every certificate check
 }
 
 export interface SecureDictionary {
@@ -35,29 +65,42 @@ export default class SecureSocket {
 	#open = false;						// handshake completed
 	#piece: Uint8Array | undefined;		// the piece being announced; gone when its callback returns
 	#position = 0;
-	#unsent = 0;						// written bytes not yet passed on to the TCP socket
+	#unsent = 0;						// bytes handed to TCP and not yet sent
+	#tcp: net.Socket;
 
 	constructor(dictionary: SecureDictionary) {
+		checkNetwork();
 		const { host, port, secure = {} } = dictionary;
 		if (typeof host !== "string")
 			throw new Error("invalid dictionary");
 		const version = secure.protocolVersion;
 		if (version !== undefined && (version < 0x301 || version > 0x303))
 			throw new Error("protocolVersion: not supported");
-		const name = secure.serverName ?? host;
+		const verify = secure.verify !== false;
+		const ca = secure.certificate === undefined ? undefined : trusted(secure.certificate, verify);
+		const name = "serverName" in secure ? secure.serverName! : host;
+		const chain = new ServerCertificates();
+		const raw = this.#tcp = net.connect({ host, port: port ?? 0 });
 		const conn = tls.connect({
-			host,
-			port: port ?? 0,
-			servername: isIP(name) ? undefined : name,		// SNI carries host names only
-			ca: secure.certificate === undefined ? undefined : pemFromDer(secure.certificate),
+			socket: this.#tap(raw, chain),
+			servername: name,
+			ca: ca?.toString(),
 			minVersion: "TLSv1.2",
 			maxVersion: "TLSv1.2",
-			ciphers: SUITES,
-			rejectUnauthorized: secure.verify !== false,
-			checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+			ciphers: CIPHERS,
+			ecdhCurve: "prime256v1",
+			sigalgs: "ECDSA+SHA256:RSA+SHA256",
+			secureOptions: NOT_OFFERED,
+			rejectUnauthorized: verify,
+			checkServerIdentity: () => undefined,		// the device's own rules, below
 		});
 		this.#conn = conn;
 		conn.on("secureConnect", () => {
+			const refusal = verify ? checkChain(chain.list, name) : undefined;
+			if (refusal) {
+				process.stdout.write(`${refusal}\n`);		// the SDK's ssl_cert traces its refusals
+				return this.#end(-2);
+			}
 			this.#open = true;
 			this.callback(1);
 		});
@@ -85,25 +128,27 @@ export default class SecureSocket {
 		return value as T extends typeof String ? string : ArrayBuffer;
 	}
 
-	/** Encrypts and sends every argument, or throws and sends nothing when they exceed the free space. */
+	/**
+	 * The TCP free space less 128, before the handshake too; with data, encrypts and sends all of it
+	 * or throws and sends nothing. (The device would send data written before the handshake in the
+	 * clear; this refuses it.)
+	 */
 	write(): number;
 	write(...items: unknown[]): void;
 	write(...items: unknown[]): number | void {
 		const conn = this.#conn;
 		if (!conn)
 			throw new Error("write on closed socket");
-		const room = this.#open ? Math.max(0, SEND_BUFFER - this.#unsent - OVERHEAD) : 0;
+		// Until TCP connects, the ClientHello node:tls already wrote is not in lwIP's buffer yet.
+		const room = Math.max(0, SEND_BUFFER - (this.#tcp.connecting ? 0 : this.#unsent) - OVERHEAD);
 		if (!items.length)
 			return room;
+		if (!this.#open)
+			throw new Error("write before the TLS handshake completed");
 		const bytes = writeBytes(items);
 		if (bytes.length > room)
 			throw new Error("can't write all data");
-		this.#unsent += bytes.length;
-		conn.write(bytes, (error) => {
-			this.#unsent -= bytes.length;
-			if (!error && !this.#unsent && this.#conn)		// securesocket passes on the socket's 3, less the overhead
-				this.callback(3, SEND_BUFFER - OVERHEAD);
-		});
+		conn.write(bytes);
 	}
 
 	/** Closes the connection; no message follows. */
@@ -112,6 +157,40 @@ export default class SecureSocket {
 		this.#conn = undefined;
 		this.#piece = undefined;
 		conn?.destroySoon();
+	}
+
+	// The TCP stream under TLS: counts what waits to be sent, as lwIP's send buffer does, and shows
+	// the server's handshake records to `chain` (TLS 1.2 sends its certificates in the clear).
+	#tap(raw: net.Socket, chain: ServerCertificates): Duplex {
+		const tap = new Duplex({
+			read: () => raw.resume(),
+			write: (chunk: Buffer, _encoding, done) => {
+				this.#unsent += chunk.length;
+				raw.write(chunk, error => {
+					this.#unsent -= chunk.length;
+					// securesocket passes on the TCP socket's 3 once everything went out, less the overhead
+					if (!error && !this.#unsent && this.#open && this.#conn)
+						this.callback(3, SEND_BUFFER - OVERHEAD);
+				});
+				done();
+			},
+			final: done => {
+				raw.end();
+				done();
+			},
+			destroy: (error, done) => {
+				raw.destroy();
+				done(error);
+			},
+		});
+		raw.on("data", (data: Buffer) => {
+			chain.push(data);
+			if (!tap.push(data))
+				raw.pause();
+		});
+		raw.on("end", () => tap.push(null));
+		raw.on("error", error => tap.destroy(error));
+		return tap;
 	}
 
 	#end(message: -1 | -2): void {
@@ -124,15 +203,94 @@ export default class SecureSocket {
 	}
 }
 
-// node:tls trusts PEM; the device takes the CA certificate in DER.
-function pemFromDer(certificate: ArrayBuffer | ArrayBufferView): string {
+// The trusted certificate, refused as CertificateManager.register refuses it.
+function trusted(certificate: ArrayBuffer | ArrayBufferView, verify: boolean): X509Certificate {
 	const der = ArrayBuffer.isView(certificate)
 		? Buffer.from(certificate.buffer, certificate.byteOffset, certificate.byteLength)
 		: Buffer.from(certificate);
+	let ca: X509Certificate;
 	try {
-		return new X509Certificate(der).toString();
+		ca = new X509Certificate(der);
 	}
 	catch {
-		throw new Error("secure.certificate: must be an X.509 certificate in DER");
+		throw new Error("x509: malformed input");
+	}
+	if (verify && !validNow(ca))
+		throw new Error("date validation failed");
+	return ca;
+}
+
+// Strictly inside the validity period, by the board clock (ssl_cert.js compares from < now < to).
+function validNow(certificate: X509Certificate): boolean {
+	const now = boardNow();
+	return Date.parse(certificate.validFrom) < now && now < Date.parse(certificate.validTo);
+}
+
+// The SDK's checks of the chain the server sent, after OpenSSL verified it; a refusal's trace, or
+// undefined to accept.
+function checkChain(chain: readonly Buffer[], name: string): string | undefined {
+	// With a single certificate ssl_cert.js never computes a name match, so it refuses.
+	if (chain.length < 2)
+		return `subjectAltName match failed for ${name}`;
+	const leaf = new X509Certificate(chain[0]);
+	if (!validNow(leaf))
+		return "date validation failed";
+	if (!leafNames(leaf).some(entry => matches(entry, name.toLowerCase())))
+		return `subjectAltName match failed for ${name}`;
+	return undefined;
+}
+
+// The leaf's subjectAltName entries the SDK looks at: dNSName (lowercased) and IPv4 addresses.
+function leafNames(leaf: X509Certificate): string[] {
+	return (leaf.subjectAltName ?? "").split(", ").flatMap(entry => {
+		if (entry.startsWith("DNS:"))
+			return [entry.slice(4).toLowerCase()];
+		const ip = entry.startsWith("IP Address:") ? entry.slice(11) : "";
+		return isIPv4(ip) ? [ip] : [];
+	});
+}
+
+// Exact, or "*" as the whole left-most label standing for exactly one label.
+function matches(entry: string, name: string): boolean {
+	if (entry === name)
+		return true;
+	const dot = name.indexOf(".");
+	return entry.startsWith("*.") && dot > 0 && entry.slice(1) === name.slice(dot);
+}
+
+// The certificate list of the server's Certificate message, read from its handshake records.
+class ServerCertificates {
+	list: Buffer[] = [];
+	#records = Buffer.alloc(0);		// server bytes not yet parsed into records
+	#handshake = Buffer.alloc(0);	// handshake messages not yet complete
+	#done = false;					// ChangeCipherSpec seen: what follows is encrypted
+
+	push(data: Buffer): void {
+		if (this.#done)
+			return;
+		this.#records = Buffer.concat([this.#records, data]);
+		while (this.#records.length >= 5 && !this.#done) {
+			const length = this.#records.readUInt16BE(3);
+			if (this.#records.length < 5 + length)
+				return;
+			const type = this.#records[0];
+			if (type === 22)
+				this.#messages(this.#records.subarray(5, 5 + length));
+			this.#done = type === 20;
+			this.#records = this.#records.subarray(5 + length);
+		}
+	}
+
+	#messages(fragment: Buffer): void {
+		this.#handshake = Buffer.concat([this.#handshake, fragment]);
+		while (this.#handshake.length >= 4) {
+			const length = this.#handshake.readUIntBE(1, 3);
+			if (this.#handshake.length < 4 + length)
+				return;
+			if (this.#handshake[0] === 11)		// Certificate: 3-byte list length, then 3-byte-length DER each
+				for (let at = 7; at < 4 + length; at += 3 + this.#handshake.readUIntBE(at, 3))
+					this.list.push(Buffer.from(this.#handshake.subarray(at + 3, at + 3 + this.#handshake.readUIntBE(at, 3))));
+			this.#handshake = this.#handshake.subarray(4 + length);
+		}
 	}
 }

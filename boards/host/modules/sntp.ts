@@ -4,6 +4,7 @@
 // starts over with that host. The server port is 123, or HOST_SNTP_PORT (for a local responder).
 import dgram from "node:dgram";
 import dns from "node:dns";
+import { checkNetwork } from "../network";
 
 const RETRY_MS = 5000;
 const SENDS = 5;
@@ -18,13 +19,15 @@ export default class SNTP {
 	static readonly error = -1;
 
 	#callback: SNTPCallback;
-	#udp = dgram.createSocket("udp4");
+	#udp: dgram.Socket;
 	#timer: NodeJS.Timeout | undefined;		// undefined once closed
 	#sends = 0;								// sends left before giving up
 	#address: string | undefined;
 	#port = Number(process.env.HOST_SNTP_PORT || 123);
 
 	constructor(dictionary: { host: string }, callback: SNTPCallback) {
+		checkNetwork();
+		this.#udp = dgram.createSocket("udp4");
 		this.#callback = callback;
 		this.#udp.on("message", (packet) => this.#receive(packet));
 		this.#udp.on("error", () => {});		// like the device, a failed send just waits for the retry

@@ -3,10 +3,11 @@
 // whole when they do not fit the free send space.
 import net from "node:net";
 import { readBytes, writeBytes } from "../bytes";
+import { checkNetwork } from "../network";
+import { loadTarget } from "../target";
 
-// The ESP32 lwIP settings in Moddable's sdkconfig, so the app sees device-sized pieces.
-const SEGMENT = 1436;		// CONFIG_LWIP_TCP_MSS: incoming data is announced in pieces of at most this
-const SEND_BUFFER = 8192;	// CONFIG_LWIP_TCP_SND_BUF_DEFAULT: bytes write() may hold unsent
+// The target's lwIP settings (boards/<target>/sdkconfig), so the app sees device-sized pieces.
+const { mss: SEGMENT, sendBuffer: SEND_BUFFER } = loadTarget().tcp;	// pieces announced, bytes write() may hold unsent
 const READ_QUEUE = 6;		// MODDEF_SOCKET_READQUEUE: pieces held before the peer is slowed down
 
 export type Message = -2 | -1 | 1 | 2 | 3;
@@ -36,6 +37,7 @@ export class Socket {
 	#ended = false;						// -1 or -2 delivered: no further messages
 
 	constructor(dictionary: SocketDictionary) {
+		checkNetwork();
 		const { host, port } = dictionary;
 		if (typeof host !== "string")
 			throw new Error("invalid dictionary");
