@@ -1,6 +1,7 @@
 // One MQTT transport connection: a TLS (or, when configured, plain TCP) socket, the packet parser
 // on its input and a write queue on its output. Moddable's socket write() throws when the data
-// does not fit the free send space, so packets wait in the queue and go out on "writable".
+// does not fit the free send space, so packets wait in the queue and go out on "writable". The
+// queue is capped in bytes: a peer that stops reading cannot make it grow the heap.
 import { Socket } from "socket";
 import SecureSocket from "securesocket";
 import { type Packet } from "./mqtt/packets";
@@ -12,11 +13,13 @@ export interface ConnectionOptions {
 	// Present = TLS 1.2, server certificate checked against this CA and serverName. Absent = TCP.
 	secure?: { certificate: ByteBuffer; serverName: string };
 	maxPacketSize: number;
+	maxQueued: number;		// bytes the queue may hold beyond the packet being written
 }
 
 export interface ConnectionEvents {
 	onOpen(): void;					// TCP connected and, with TLS, the handshake completed
 	onPacket(packet: Packet): void;
+	onDrain(): void;				// the queue emptied after send() refused a packet
 	onClose(reason: string): void;	// not called for close()
 }
 
@@ -41,13 +44,17 @@ export class Connection {
 	#open = false;
 	#parser: Parser;
 	#queue: Uint8Array[] = [];
+	#queued = 0;		// bytes in #queue not yet handed to the socket
 	#written = 0;		// bytes of #queue[0] already handed to the socket
+	#maxQueued: number;
+	#refused = false;	// send() said no since the queue last emptied
 	#events: ConnectionEvents;
 
 	// Throws if the socket cannot be created (no network; with TLS also a CA rejected up front,
 	// e.g. Moddable refuses to register a certificate while the clock is unset).
 	constructor(options: ConnectionOptions, events: ConnectionEvents) {
 		this.#events = events;
+		this.#maxQueued = options.maxQueued;
 		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
 		this.#parser = new Parser(options.maxPacketSize, packet => this.#socket && events.onPacket(packet));
 		const { host, port, secure } = options;
@@ -66,10 +73,23 @@ export class Connection {
 		socket.callback = message => this.#message(message);
 	}
 
-	// Queues one complete packet (the codec's output) and writes as much as the socket takes.
-	send(packet: Uint8Array): void {
+	// Queues one complete packet (the codec's output) and writes as much as the socket takes; false,
+	// and nothing queued, when it would take the queue past maxQueued. An empty queue takes any
+	// packet, so a message larger than the cap still goes out, alone.
+	send(packet: Uint8Array): boolean {
+		if (this.#queued && this.#queued + packet.length > this.#maxQueued) {
+			this.#refused = true;
+			return false;
+		}
 		this.#queue.push(packet);
+		this.#queued += packet.length;
 		this.#flush();
+		return true;
+	}
+
+	// Bytes queued and not yet handed to the socket.
+	get queued(): number {
+		return this.#queued;
 	}
 
 	// Idempotent; a closed Connection is discarded (each attempt makes a new one).
@@ -78,6 +98,7 @@ export class Connection {
 		this.#socket = undefined;
 		this.#open = false;
 		this.#queue.length = 0;
+		this.#queued = 0;
 		socket?.close();
 	}
 
@@ -98,8 +119,14 @@ export class Connection {
 				this.#fail(`protocol error: ${(e as Error).message}`);
 			}
 		}
-		else if (WRITABLE === message)
+		else if (WRITABLE === message) {
 			this.#flush();
+			// From the socket's callback only: a refused sender retrying from inside send() would nest.
+			if (this.#refused && !this.#queue.length && this.#socket) {
+				this.#refused = false;
+				this.#events.onDrain();
+			}
+		}
 		else if (message < 0) {
 			// Moddable's TLS reports a refused handshake (bad certificate, wrong name) as an error
 			// before "connected", so the reason says which phase failed.
@@ -123,6 +150,7 @@ export class Connection {
 				const packet = this.#queue[0];
 				const end = Math.min(packet.length, this.#written + room);
 				socket.write((this.#written || end < packet.length) ? packet.subarray(this.#written, end) : packet);
+				this.#queued -= end - this.#written;
 				if (end < packet.length) {
 					this.#written = end;
 					return;

@@ -1,5 +1,7 @@
-// The IoTDA MQTT session: sign, connect, keep alive, reconnect. Callback-driven and holding no
-// global state, so one process can run many (the load script runs 1,000).
+// The IoTDA MQTT session: sign, connect, keep alive, reconnect, and the QoS 1 outbox. Features
+// (commands, events, ...) register their topic filters with subscribe(); the session subscribes
+// them on every connect and hands them what arrives, so it does not grow with them. Callback-driven
+// and holding no global state, so one process can run many (the load script runs 1,000).
 //
 //   idle --start()--> connecting --CONNACK 0--> online --drop--> waiting --timer--> connecting ...
 //                         |                                         ^
@@ -9,17 +11,14 @@
 // IoTDA's sign type 1 check. The secret goes to the signer only: it is never traced, logged or
 // put in an error, and neither is the password derived from it.
 import Timer from "timer";
-import { backoffDelay, holdDelay } from "./backoff";
+import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
 import { Connection } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
-import {
-	type Command, type CommandResponse, KEEPALIVE_MAX, KEEPALIVE_MIN, commandRequestId, commandResponse,
-	commandResponseTopic, commandsFilter, messagesUpTopic, parseCommand, propertiesReport, propertiesReportTopic,
-} from "./iotda";
+import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
-import { decodeUtf8 } from "./mqtt/utf8";
+import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { sign } from "./signer";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
@@ -42,30 +41,38 @@ export interface SessionOptions {
 	authType?: number;			// 0 deviceId (default), 1 one-model-one-secret, 2 nodeId
 	keepalive?: number;			// seconds, 30-1200, default 120
 	connectTimeoutMs?: number;	// socket + TLS + CONNACK, default 30 s
-	retryBaseMs?: number;		// backoff: ceiling of the first reconnect delay, default 1 s
-	retryCapMs?: number;		// backoff: largest reconnect delay, default 120 s
-	authRetryMs?: number;		// wait after CONNACK 2/4/5, default 15 min
+	retryBaseMs?: number;		// backoff: ceiling of the first reconnect delay, default 1 s (at least 1 s)
+	retryCapMs?: number;		// backoff: largest reconnect delay, default 120 s (at least retryBaseMs)
+	authRetryMs?: number;		// wait after CONNACK 2/4/5, default 15 min (at least 1 min)
 	maxPacketSize?: number;		// largest packet accepted from the broker, default 16 KiB
 	maxInflight?: number;		// QoS 1 messages awaiting PUBACK, default 16
+	writeQueueBytes?: number;	// bytes waiting for the socket beyond the packet being written, default 4 KiB
 	now?: () => number;			// wall clock in ms for signing, default Date.now
+	// Whether now() is right to the hour (SNTP or IoTDA's time sync set it): sign type 1 lets the
+	// platform check the timestamp, which only a set clock passes. Default: now() is after 2024.
+	clockTrusted?: () => boolean;
 	timers?: Timers;
 	random?: () => number;		// jitter source, default Math.random
 	log?: (line: string) => void;	// diagnostics, default trace
 
+	// User callbacks run isolated: what they throw goes to onError (else the log), never into the session.
 	onConnected?: () => void;
 	// The connection, or an attempt at one, ended; the next attempt starts in retryMs.
 	onDisconnected?: (reason: string, retryMs: number) => void;
-	// Return the response for the platform (answered on .../commands/response/request_id=...).
-	onCommand?: (command: Command) => CommandResponse;
 	onError?: (error: Error) => void;
 }
 
 export type SessionState = "idle" | "connecting" | "online" | "waiting" | "stopped";
 
+// Hands a PUBLISH that matched its filter to a feature.
+export type Receiver = (topic: string, payload: Uint8Array) => void;
+
 interface Outgoing {
-	topic: string;
-	payload: string | Uint8Array;
-	sent: boolean;			// a resend after reconnect carries DUP
+	packet: Uint8Array;		// encoded once; a resend sets its DUP bit in place
+	sent: boolean;			// handed to some connection: a resend carries DUP
+	queued: boolean;		// handed to the current connection
+	period: number;			// keepalive period in which it was queued
+	onAck?: () => void;
 }
 
 // Frozen: module-level objects of preloaded modules live in flash on the device.
@@ -81,37 +88,50 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 	2: "identifier rejected: IoTDA refused the clientId or the keepalive (check deviceId, authType, keepalive 30-1200)",
 	3: "server unavailable",
 	4: "bad username or password: check deviceId and secret (sign type 1 also needs the clock right to the hour)",
-	5: "not authorized: the device is unknown to the platform, disabled or frozen",
+	5: "not authorized: on IoTDA the device is unknown, disabled or frozen; other brokers (e.g. mosquitto) also answer bad credentials this way",
 });
+
+// A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
+// keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
+const HEALTHY_MS = 60_000;
+const DUP = 0x08;
 
 export class Session {
 	onConnected?: () => void;
 	onDisconnected?: (reason: string, retryMs: number) => void;
-	onCommand?: (command: Command) => CommandResponse;
 	onError?: (error: Error) => void;
 
 	readonly deviceId: string;
 	#secret: string;
 	#authType: number;
-	#keepalive: number;
-	#transport: { host: string; port: number; secure?: { certificate: ByteBuffer; serverName: string }; maxPacketSize: number };
+	#keepaliveMs: number;
+	#transport: {
+		host: string; port: number; secure?: { certificate: ByteBuffer; serverName: string };
+		maxPacketSize: number; maxQueued: number;
+	};
 	#connectTimeoutMs: number;
 	#backoff: { baseMs: number; capMs: number };
 	#authRetryMs: number;
 	#maxInflight: number;
 	#now: () => number;
+	#clockTrusted: () => boolean;
 	#timers: Timers;
 	#random: () => number;
 	#log: (line: string) => void;
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
-	#timer: unknown;			// connect timeout, or the wait before the next attempt
-	#keepaliveTimer: unknown;	// fires one keepalive after the last packet sent, or at the PINGRESP deadline
-	#attempt = 0;				// reconnects since the last CONNACK 0, drives the backoff
+	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
+	#keepaliveTimer: unknown;	// PINGREQ every keepalive period, or the PINGRESP deadline half a period after it
+	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
 	#pingPending = false;
+	#period = 0;				// keepalive periods since CONNACK
 	#lastId = 0;
 	#inflight = new Map<number, Outgoing>();	// QoS 1 by message id, in publish order
+	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
+	#dropped = 0;
+	#routes: { filter: string; receive: Receiver }[] = [];
+	#subscribing = new Map<number, readonly string[]>();	// SUBSCRIBE message id -> its filters
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
@@ -125,27 +145,33 @@ export class Session {
 		const tls = options.tls ?? true;
 		if (tls && !options.ca)
 			throw new Error("ca: a CA certificate (DER) is required for TLS");
+		const backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
+		this.#authRetryMs = options.authRetryMs ?? 900_000;
+		checkRetry(backoff.baseMs, backoff.capMs, this.#authRetryMs);
+		const writeQueueBytes = options.writeQueueBytes ?? 4096;
+		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
+			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
 		this.deviceId = options.deviceId;
 		this.#secret = options.secret;
 		this.#authType = options.authType ?? 0;
-		this.#keepalive = keepalive;
+		this.#keepaliveMs = keepalive * 1000;
 		this.#transport = {
 			host: options.host,
 			port: options.port,
 			secure: tls ? { certificate: options.ca!, serverName: options.serverName ?? options.host } : undefined,
 			maxPacketSize: options.maxPacketSize ?? 16384,
+			maxQueued: writeQueueBytes,
 		};
 		this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-		this.#backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
-		this.#authRetryMs = options.authRetryMs ?? 900_000;
+		this.#backoff = backoff;
 		this.#maxInflight = options.maxInflight ?? 16;
-		this.#now = options.now ?? Date.now;
+		const now = this.#now = options.now ?? Date.now;
+		this.#clockTrusted = options.clockTrusted ?? (() => clockValid(now()));
 		this.#timers = options.timers ?? moddableTimers;
 		this.#random = options.random ?? Math.random;
 		this.#log = options.log ?? (line => trace(line, "\n"));
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
-		this.onCommand = options.onCommand;
 		this.onError = options.onError;
 	}
 
@@ -156,6 +182,16 @@ export class Session {
 	// QoS 1 messages not yet acknowledged (including those queued while offline).
 	get pending(): number {
 		return this.#inflight.size;
+	}
+
+	// QoS 0 messages not sent: offline, or the write queue was full.
+	get dropped(): number {
+		return this.#dropped;
+	}
+
+	// Bytes in the write queue, waiting for the socket.
+	get queued(): number {
+		return this.#connection?.queued ?? 0;
 	}
 
 	start(): void {
@@ -171,43 +207,52 @@ export class Session {
 		this.#state = "stopped";
 	}
 
-	// QoS 1 (default): kept until PUBACK, sent when online (now or after the next CONNACK) and resent
-	// with DUP after a reconnect. QoS 0: sent only if online. Returns whether it went out now.
-	// Throws (before queuing anything) for a bad topic/payload or when maxInflight are pending.
-	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1): boolean {
-		const online = "online" === this.#state;
+	// Subscribes `filter` (QoS 1) on every connect, now too if online, and hands each PUBLISH whose
+	// topic it matches to `receive` (the first matching filter wins). A throw in `receive` is reported.
+	subscribe(filter: string, receive: Receiver): void {
+		checkTopicFilter(filter, "filter");
+		this.#routes.push({ filter, receive });
+		if ("online" === this.#state)
+			this.#subscribe([filter]);
+	}
+
+	// QoS 1 (default): kept until PUBACK (then onAck runs), sent when online and the write queue has
+	// room (now or later, in publish order) and resent with DUP after a reconnect. QoS 0: sent only
+	// if online and the write queue has room, else dropped and counted. Returns whether it went out
+	// now. Throws (before queuing anything) for a bad topic/payload or when maxInflight are pending.
+	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
 		if (0 === qos) {
 			const packet = encodePublish({ topic, payload, qos: 0 });
-			if (online)
-				this.#send(packet);
-			return online;
+			if (("online" === this.#state) && this.#connection!.send(packet))
+				return true;
+			this.#dropped++;
+			return false;
 		}
 		if (this.#inflight.size >= this.#maxInflight)
 			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
 		const messageId = this.#nextId();
-		const packet = encodePublish({ topic, payload, qos: 1, messageId });
-		this.#inflight.set(messageId, { topic, payload, sent: online });
-		if (online)
-			this.#send(packet);
-		return online;
+		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
+		this.#inflight.set(messageId, message);
+		this.#waiting++;
+		// Behind messages still waiting for room, to keep the publish order.
+		return ("online" === this.#state) && (1 === this.#waiting) && this.#queue(message);
 	}
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
-	reportProperties(serviceId: string, properties: Record<string, unknown>): boolean {
-		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(serviceId, properties));
+	reportProperties(serviceId: string, properties: Record<string, unknown>, onAck?: () => void): boolean {
+		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(serviceId, properties), 1, onAck);
 	}
 
 	// Free-form device message on .../sys/messages/up
-	sendMessage(payload: string | Uint8Array): boolean {
-		return this.publish(messagesUpTopic(this.deviceId), payload);
+	sendMessage(payload: string | Uint8Array, onAck?: () => void): boolean {
+		return this.publish(messagesUpTopic(this.deviceId), payload, 1, onAck);
 	}
 
 	#attemptNow(): void {
 		const now = this.#now();
-		// Sign type 1 lets the platform check the timestamp (limits replay); it needs a set clock.
-		const signType = clockValid(now) ? 1 : 0;
+		const signType = this.#clockTrusted() ? 1 : 0;
 		if (!signType)
-			this.#log("iotda: clock not set, signing with sign type 0 (timestamp not checked)");
+			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		let connect: Uint8Array;
 		try {
 			const credentials = sign(this.deviceId, this.#secret, now, this.#authType, signType);
@@ -215,7 +260,7 @@ export class Session {
 				clientId: credentials.clientId,
 				username: credentials.username,
 				password: credentials.password,
-				keepalive: this.#keepalive,
+				keepalive: this.#keepaliveMs / 1000,
 				cleanSession: true,
 			});
 			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${credentials.clientId}`);
@@ -223,7 +268,7 @@ export class Session {
 		catch (e) {
 			// Bad deviceId/secret/authType: no retry can fix configuration.
 			this.#state = "stopped";
-			this.#report(e as Error);
+			this.#report(e);
 			return;
 		}
 		this.#state = "connecting";
@@ -232,6 +277,7 @@ export class Session {
 			this.#connection = new Connection(this.#transport, {
 				onOpen: () => this.#connection!.send(connect),
 				onPacket: packet => this.#receive(packet),
+				onDrain: () => this.#flushOutbox(),
 				onClose: reason => this.#drop(reason),
 			});
 		}
@@ -247,22 +293,32 @@ export class Session {
 					return this.#drop("protocol error: unexpected CONNACK");
 				if (packet.returnCode)
 					return this.#refused(packet.returnCode);
+				if (packet.sessionPresent)
+					return this.#drop("protocol error: session present after a clean-session CONNECT");
 				return this.#online();
 			case PUBLISH:
-				if (1 === packet.qos)
-					this.#send(encodePuback(packet.messageId!));
+				if ((1 === packet.qos) && !this.#control(encodePuback(packet.messageId!)))
+					return;
 				return this.#deliver(packet.topic, packet.payload);
-			case PUBACK:
-				this.#inflight.delete(packet.messageId);
+			case PUBACK: {
+				// Only for a message this connection carried: a stray id must not unqueue a waiting one.
+				const message = this.#inflight.get(packet.messageId);
+				if (message?.queued) {
+					this.#inflight.delete(packet.messageId);
+					this.#isolate(message.onAck);
+				}
 				return;
-			case SUBACK:
-				if (packet.granted.includes(0x80))
-					this.#report(new Error(`subscribe: broker refused ${commandsFilter(this.deviceId)}`));
+			}
+			case SUBACK: {
+				const filters = this.#subscribing.get(packet.messageId);
+				this.#subscribing.delete(packet.messageId);
+				packet.granted.forEach((granted, i) => (0x80 === granted) && this.#report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
 				return;
+			}
 			case PINGRESP:
 				if (this.#pingPending) {
 					this.#pingPending = false;
-					this.#timers.schedule(this.#keepaliveTimer, this.#keepalive * 1000);
+					this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs);
 				}
 				return;
 		}
@@ -271,28 +327,40 @@ export class Session {
 	#online(): void {
 		this.#timers.clear(this.#timer);
 		this.#state = "online";
-		this.#attempt = 0;
-		// IoTDA may deliver commands without it, but the subscription makes delivery explicit.
-		this.#send(encodeSubscribe(this.#nextId(), [{ topic: commandsFilter(this.deviceId), qos: 1 }]));
-		for (const [messageId, message] of this.#inflight) {
-			this.#send(encodePublish({ topic: message.topic, payload: message.payload, qos: 1, messageId, dup: message.sent }));
-			message.sent = true;
+		this.#period = 0;
+		this.#timer = this.#timers.once(() => this.#attempt = 0, Math.min(HEALTHY_MS, this.#keepaliveMs));
+		this.#keepaliveTimer = this.#timers.repeat(() => this.#tick(), this.#keepaliveMs);
+		if (this.#routes.length)
+			this.#subscribe(this.#routes.map(route => route.filter));
+		this.#waiting = this.#inflight.size;
+		for (const message of this.#inflight.values()) {
+			message.queued = false;
+			if (message.sent)
+				message.packet[0] |= DUP;
 		}
+		this.#flushOutbox();
 		if ("online" !== this.#state)
 			return;		// a write failed and already scheduled the next attempt
-		this.#keepaliveTimer = this.#timers.repeat(() => this.#idle(), this.#keepalive * 1000);
 		this.#log("iotda: connected");
-		this.onConnected?.();
+		this.#isolate(this.onConnected);
 	}
 
-	// Nothing was sent for a whole keepalive period (the broker allows 1.5 periods): PINGREQ, and
-	// half a period for the PINGRESP.
-	#idle(): void {
+	// Every keepalive period a PINGREQ, sent or not: any packet would satisfy the broker, but only an
+	// answer shows the link still carries data back, so a session that publishes all the time still
+	// notices a stalled link. Half a period later, the PINGRESP deadline. A QoS 1 message that was
+	// queued before the previous period began and is still without PUBACK drops the link too: it is
+	// resent, with DUP, after the reconnect.
+	#tick(): void {
 		if (this.#pingPending)
 			return this.#drop("no PINGRESP within half the keepalive");
+		const period = ++this.#period;
+		for (const message of this.#inflight.values())
+			if (message.queued && (message.period < period - 1))
+				return this.#drop("no PUBACK within the keepalive");
+		if (!this.#control(encodePingreq()))
+			return;
 		this.#pingPending = true;
-		this.#timers.schedule(this.#keepaliveTimer, this.#keepalive * 500);
-		this.#connection!.send(encodePingreq());
+		this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs / 2);
 	}
 
 	#refused(code: number): void {
@@ -318,7 +386,7 @@ export class Session {
 		this.#state = "waiting";
 		this.#log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
 		this.#timer = this.#timers.once(() => this.#attemptNow(), retryMs);
-		this.onDisconnected?.(reason, retryMs);
+		this.#isolate(this.onDisconnected, reason, retryMs);
 	}
 
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
@@ -329,15 +397,40 @@ export class Session {
 		this.#connection?.close();
 		this.#connection = undefined;
 		this.#pingPending = false;
+		this.#subscribing.clear();
 	}
 
-	// Every packet sent restarts the keepalive period, except while a PINGRESP is awaited (its
-	// deadline stands). Rescheduled before sending: a failed write drops the connection (through
-	// onClose, clearing the timers) before send() returns.
-	#send(packet: Uint8Array): void {
-		if (this.#keepaliveTimer && !this.#pingPending)
-			this.#timers.schedule(this.#keepaliveTimer, this.#keepalive * 1000);
-		this.#connection?.send(packet);
+	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
+	// stopped reading while it keeps sending: drop the link rather than buffer without bound.
+	#control(packet: Uint8Array): boolean {
+		if (this.#connection!.send(packet))
+			return true;
+		this.#drop("write queue full: the broker stopped reading");
+		return false;
+	}
+
+	#subscribe(filters: readonly string[]): void {
+		const messageId = this.#nextId();
+		if (this.#control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
+			this.#subscribing.set(messageId, filters);
+	}
+
+	#queue(message: Outgoing): boolean {
+		if (!this.#connection!.send(message.packet))
+			return false;
+		message.sent = message.queued = true;
+		message.period = this.#period;
+		this.#waiting--;
+		return true;
+	}
+
+	// Hands waiting QoS 1 messages to the connection, in order, while the write queue takes them.
+	#flushOutbox(): void {
+		if (!this.#waiting || ("online" !== this.#state))
+			return;
+		for (const message of this.#inflight.values())
+			if (!message.queued && !this.#queue(message))
+				return;
 	}
 
 	// Message ids 1-65535, skipping ids still awaiting PUBACK.
@@ -349,34 +442,33 @@ export class Session {
 	}
 
 	#deliver(topic: string, payload: Uint8Array): void {
-		const requestId = commandRequestId(this.deviceId, topic);
-		if (undefined === requestId)
-			return this.#log(`iotda: ignored message on ${topic}`);
-		// A bad payload, a missing or throwing handler, or an answer JSON cannot carry all become a
-		// failure answer: the platform hears back either way and the connection stays up.
-		let answer: string;
+		const route = this.#routes.find(route => topicMatches(route.filter, topic));
+		if (route)
+			this.#isolate(route.receive, topic, payload);
+		else
+			this.#log(`iotda: ignored message on ${JSON.stringify(topic)}`);
+	}
+
+	// Runs a user or feature callback; what it throws is reported, never passed up into the parser,
+	// the timer or the socket callback that called us.
+	#isolate<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
 		try {
-			const command = parseCommand(requestId, decodeUtf8(payload, "command payload", true));
-			if (!this.onCommand)
-				throw new Error("no command handler");
-			answer = commandResponse(this.onCommand(command));
+			callback?.apply(this, args);
 		}
 		catch (e) {
-			answer = commandResponse({ result_code: 1, paras: { error: (e as Error).message } });
-		}
-		try {
-			// QoS 0: the platform waits ~20 s for the answer, so a resend after a reconnect would be late.
-			this.publish(commandResponseTopic(this.deviceId, requestId), answer, 0);
-		}
-		catch (e) {
-			this.#report(e as Error);
+			this.#report(e);
 		}
 	}
 
-	#report(error: Error): void {
-		if (this.onError)
-			this.onError(error);
-		else
-			this.#log(`iotda: ${error.message}`);
+	#report(error: unknown): void {
+		const e = error instanceof Error ? error : new Error(String(error));
+		try {
+			if (this.onError)
+				return this.onError(e);
+		}
+		catch (thrown) {
+			this.#log(`iotda: onError threw: ${(thrown as Error)?.message ?? thrown}`);
+		}
+		this.#log(`iotda: ${e.message}`);
 	}
 }

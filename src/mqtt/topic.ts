@@ -24,3 +24,30 @@ export function checkTopicFilter(filter: string, field: string): void {
 		if (c === HASH && !(wholeLevel && i === last)) throw new MqttError(`${field}: '#' must be the whole last level`);
 	}
 }
+
+// Whether a topic name matches a valid filter (4.7.1): '+' stands for one whole level, a final '#' for
+// the parent level and everything below it. Topics starting with '$' match as plain levels, which is
+// what a device wants for IoTDA's $oc/... topics (it only filters its own subscriptions).
+export function topicMatches(filter: string, topic: string): boolean {
+	let f = 0, t = 0;
+	for (;;) {
+		const c = filter.charCodeAt(f);
+		if (c === HASH)
+			return true;
+		if (c === PLUS) {
+			while (t < topic.length && topic.charCodeAt(t) !== SLASH) t++;
+			f++;
+		}
+		else {
+			if (f === filter.length)
+				return t === topic.length;
+			if (t === topic.length)
+				// "a/#" also matches "a": the '#' covers the parent level
+				return filter.length - f === 2 && c === SLASH && filter.charCodeAt(f + 1) === HASH;
+			if (c !== topic.charCodeAt(t))
+				return false;
+			f++;
+			t++;
+		}
+	}
+}

@@ -1,9 +1,8 @@
 // The app's IoTDA session on the host board against the local broker, over real TLS on loopback.
-// A TCP relay between the two (below) lets a test cut the connection from the broker's side or
-// stall it, and counts the TLS records each way.
+// A TCP relay between the two lets a test cut the connection from the broker's side or stall it,
+// and counts the TLS records each way; a scripted broker plays what a real one will not on demand.
 import assert from "node:assert/strict";
-import { type EventEmitter, once } from "node:events";
-import net from "node:net";
+import type { EventEmitter } from "node:events";
 import { after, before, test } from "node:test";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
@@ -11,10 +10,24 @@ import { utcHour } from "../fixtures/iotda";
 import "../../boards/host/register";
 import type { SessionOptions, Timers } from "../../src/session";
 import type Timer from "timer";
+import type mqttPacket from "mqtt-packet";
+import { answer, type Link, scriptedBroker } from "../fixtures/scripted-broker";
+import { relay } from "../fixtures/relay";
 import { until } from "../fixtures/until";
 
 const { Session } = await import("../../src/session");
+const { answerCommands } = await import("../../src/commands");
 const { default: BoardTimer } = await import("timer");
+
+// The session's timers run 100x fast here: IoTDA's smallest keepalive, 30 s, is 300 ms, the 1 s
+// backoff floor 10 ms and the 1 min hold floor 600 ms.
+const SCALE = 100;
+const fast: Timers = {
+	once: (callback, ms) => BoardTimer.set(callback, ms / SCALE),
+	repeat: (callback, ms) => BoardTimer.repeat(callback, ms / SCALE),
+	schedule: (timer, ms) => BoardTimer.schedule(timer as Timer, ms / SCALE, ms / SCALE),
+	clear: timer => BoardTimer.clear(timer as Timer),
+};
 
 const SECRETS: Record<string, string> = {
 	good: "good-secret-Zq8",
@@ -63,8 +76,9 @@ function open(options: Partial<SessionOptions> & { deviceId: string }) {
 		port: broker.port,
 		ca: certs.caDer,
 		secret: SECRETS[options.deviceId],
-		retryBaseMs: 20,
-		retryCapMs: 200,
+		timers: fast,
+		retryCapMs: 20_000,
+		connectTimeoutMs: 300_000,
 		log: line => lines.push(line),
 		onConnected: () => record.connected++,
 		onDisconnected: (reason, retryMs) => {
@@ -88,30 +102,6 @@ function collect(event: "client" | "rejected" | "publish"): any[] {
 	const seen: any[] = [];
 	(broker.events as EventEmitter).on(event, value => seen.push(value));
 	return seen;
-}
-
-// TCP relay to the broker. drop() closes every relayed connection (the device sees the server end
-// it); stall = true stops forwarding while keeping the connections open.
-async function relay(port: number) {
-	const pairs = new Set<[net.Socket, net.Socket]>();
-	const counts = { up: 0, down: 0 };		// data events device->broker and broker->device
-	const control = { stall: false, counts, port: 0, drop() { for (const [a, b] of pairs) { a.destroy(); b.destroy(); } }, close() {} };
-	const server = net.createServer(device => {
-		const upstream = net.connect(port, "127.0.0.1");
-		const pair: [net.Socket, net.Socket] = [device, upstream];
-		pairs.add(pair);
-		device.on("data", data => { if (!control.stall) { counts.up++; upstream.write(data); } });
-		upstream.on("data", data => { if (!control.stall) { counts.down++; device.write(data); } });
-		for (const socket of pair) {
-			socket.on("error", () => {});
-			socket.on("close", () => { pairs.delete(pair); device.destroy(); upstream.destroy(); });
-		}
-	});
-	server.listen(0, "127.0.0.1");
-	await once(server, "listening");
-	control.port = (server.address() as net.AddressInfo).port;
-	control.close = () => { control.drop(); server.close(); };
-	return control;
 }
 
 test("good credentials: CONNACK 0 with sign type 1, and the property report reaches the broker as JSON", async () => {
@@ -139,12 +129,12 @@ test("good credentials: CONNACK 0 with sign type 1, and the property report reac
 
 test("wrong secret: CONNACK 4 reported, then the long hold instead of quick retries", async () => {
 	const rejected = collect("rejected");
-	const { session, record } = open({ deviceId: "good", secret: "not-the-secret-Zq8", authRetryMs: 1600 });
+	const { session, record } = open({ deviceId: "good", secret: "not-the-secret-Zq8", authRetryMs: 160_000 });
 	session.start();
 	await until(() => record.disconnects.length === 1, "the refusal");
 	assert.match(record.disconnects[0].reason, /^CONNACK 4: bad username or password/);
-	// holdDelay draws from [authRetryMs/2, authRetryMs]; a backoff retry would come within retryCapMs = 200
-	assert.ok(record.disconnects[0].retryMs >= 800 && record.disconnects[0].retryMs <= 1600, `retry in ${record.disconnects[0].retryMs} ms`);
+	// holdDelay draws from [authRetryMs/2, authRetryMs]; a backoff retry would come within retryCapMs = 20 s
+	assert.ok(record.disconnects[0].retryMs >= 80_000 && record.disconnects[0].retryMs <= 160_000, `retry in ${record.disconnects[0].retryMs} ms`);
 	assert.match(record.errors[0].message, /CONNACK 4/);
 	await sleep(700);
 	assert.equal(rejected.filter(r => r.clientId.startsWith("good_")).length, 1, "no second attempt inside the hold");
@@ -158,7 +148,8 @@ test("disabled device: CONNACK 5 is held off the same way", async () => {
 	const { session, record } = open({ deviceId: "frozen", secret: "frozen-secret-Zq8", authRetryMs: 60_000 });
 	session.start();
 	await until(() => record.disconnects.length === 1, "the refusal");
-	assert.match(record.disconnects[0].reason, /^CONNACK 5: not authorized/);
+	// mosquitto, too, answers a bad password with 5: the message names both readings
+	assert.match(record.disconnects[0].reason, /^CONNACK 5: not authorized: on IoTDA the device is unknown, disabled or frozen; other brokers .* bad credentials/);
 	assert.ok(record.disconnects[0].retryMs >= 30_000);
 	session.stop();
 });
@@ -194,7 +185,7 @@ test("QoS 1 publishes made while the link is dead are delivered after the reconn
 	const link = await relay(broker.port);
 	const publishes = collect("publish");
 	// random() = 0.99: the reconnect waits 0.99 * retryBaseMs, time enough to publish while offline
-	const { session, record } = open({ deviceId: "offline", port: link.port, retryBaseMs: 300, random: () => 0.99 });
+	const { session, record } = open({ deviceId: "offline", port: link.port, retryBaseMs: 30_000, retryCapMs: 30_000, random: () => 0.99 });
 	try {
 		session.start();
 		await until(() => record.connected === 1, "CONNACK 0");
@@ -235,7 +226,7 @@ test("a message larger than the socket's free send space goes out in pieces and 
 
 test("a CA that did not sign the broker's certificate: TLS refused, the broker never sees a CONNECT", async () => {
 	const accepted = collect("client"), rejected = collect("rejected");
-	const { session, record } = open({ deviceId: "wrongca", ca: otherCa.caDer, retryBaseMs: 60_000 });
+	const { session, record } = open({ deviceId: "wrongca", ca: otherCa.caDer, retryBaseMs: 60_000, retryCapMs: 60_000 });
 	session.start();
 	await until(() => record.disconnects.length === 1, "the TLS failure");
 	assert.match(record.disconnects[0].reason, /^connect failed/);
@@ -247,7 +238,7 @@ test("a CA that did not sign the broker's certificate: TLS refused, the broker n
 
 test("a server name the certificate does not carry: TLS refused, nothing sent", async () => {
 	const accepted = collect("client"), rejected = collect("rejected");
-	const { session, record } = open({ deviceId: "wrongca", serverName: "iot-mqtts.example.com", retryBaseMs: 60_000 });
+	const { session, record } = open({ deviceId: "wrongca", serverName: "iot-mqtts.example.com", retryBaseMs: 60_000, retryCapMs: 60_000 });
 	session.start();
 	await until(() => record.disconnects.length === 1, "the TLS failure");
 	assert.match(record.disconnects[0].reason, /^connect failed/);
@@ -262,6 +253,12 @@ test("configuration the platform can never accept is refused up front", () => {
 	assert.throws(() => new Session({ ...base, keepalive: 1201 }), /keepalive/);
 	assert.throws(() => new Session({ ...base, ca: undefined }), /ca: a CA certificate \(DER\) is required/);
 	assert.throws(() => new Session({ ...base, port: 0 }), /port/);
+	// delays that would turn a flapping link or a refused login into a storm
+	assert.throws(() => new Session({ ...base, retryBaseMs: 999 }), /^RangeError: retryBaseMs: must be an integer from 1000 to 86400000 ms$/);
+	assert.throws(() => new Session({ ...base, retryCapMs: 1 }), /^RangeError: retryCapMs: must be an integer from retryBaseMs \(1000\) to 86400000 ms$/);
+	assert.throws(() => new Session({ ...base, retryBaseMs: 5000, retryCapMs: 4999 }), /retryCapMs: must be an integer from retryBaseMs \(5000\)/);
+	assert.throws(() => new Session({ ...base, authRetryMs: 59_999 }), /^RangeError: authRetryMs: must be an integer from 60000 to 86400000 ms$/);
+	assert.throws(() => new Session({ ...base, writeQueueBytes: 100 }), /writeQueueBytes: must be an integer of at least 256/);
 	// a bad deviceId surfaces from the signer through onError, and the session stops
 	const { session, record } = open({ deviceId: "bad id!", secret: "x" });
 	session.start();
@@ -270,15 +267,13 @@ test("configuration the platform can never accept is refused up front", () => {
 });
 
 test("commands: request_id parsed from the topic, the handler's answer published on the response topic", async () => {
-	const { session, record } = open({
-		deviceId: "commands",
-		onCommand: command => {
-			if (command.commandName === "explode")
-				throw new Error("handler refused");
-			if (command.commandName === "shrug")
-				return undefined as never;
-			return { result_code: 0, response_name: "reply", paras: { echo: command.paras.value, service: command.serviceId } };
-		},
+	const { session, record } = open({ deviceId: "commands" });
+	answerCommands(session, command => {
+		if (command.commandName === "explode")
+			throw new Error("handler refused");
+		if (command.commandName === "shrug")
+			return undefined as never;
+		return { result_code: 0, response_name: "reply", paras: { echo: command.paras.value, service: command.serviceId } };
 	});
 	session.start();
 	await until(() => record.connected === 1, "CONNACK 0");
@@ -294,7 +289,8 @@ test("commands: request_id parsed from the topic, the handler's answer published
 });
 
 test("a QoS 1 command gets a PUBACK from the device, a QoS 0 one none", async () => {
-	const { session, record } = open({ deviceId: "commands", onCommand: () => ({ result_code: 0, paras: {} }) });
+	const { session, record } = open({ deviceId: "commands" });
+	answerCommands(session, () => ({ result_code: 0, paras: {} }));
 	let acks = 0;
 	const onAck = (ack: { deviceId: string }) => ack.deviceId === "commands" && acks++;
 	broker.events.on("ack", onAck);
@@ -313,19 +309,10 @@ test("a QoS 1 command gets a PUBACK from the device, a QoS 0 one none", async ()
 	}
 });
 
-// IoTDA's smallest keepalive is 30 s; the board's timers run 100x fast here, so an idle session
-// pings every 300 ms and waits 150 ms for the PINGRESP.
-const SCALE = 100;
-const fast: Timers = {
-	once: (callback, ms) => BoardTimer.set(callback, ms / SCALE),
-	repeat: (callback, ms) => BoardTimer.repeat(callback, ms / SCALE),
-	schedule: (timer, ms) => BoardTimer.schedule(timer as Timer, ms / SCALE, ms / SCALE),
-	clear: timer => BoardTimer.clear(timer as Timer),
-};
 
 test("keepalive: an idle session sends PINGREQ once per keepalive and stays up while PINGRESPs come back", async () => {
 	const link = await relay(broker.port);
-	const { session, record } = open({ deviceId: "idle", port: link.port, keepalive: 30, timers: fast, retryBaseMs: 5000, connectTimeoutMs: 500_000 });
+	const { session, record } = open({ deviceId: "idle", port: link.port, keepalive: 30 });
 	try {
 		session.start();
 		await until(() => record.connected === 1, "CONNACK 0");
@@ -346,7 +333,7 @@ test("keepalive: an idle session sends PINGREQ once per keepalive and stays up w
 test("keepalive: no PINGRESP within half the period drops the connection and reconnects", async () => {
 	const link = await relay(broker.port);
 	// the reconnect comes 0.99 * 20 s / SCALE = 198 ms after the drop, once the relay flows again
-	const { session, record } = open({ deviceId: "stall", port: link.port, keepalive: 30, timers: fast, retryBaseMs: 20_000, retryCapMs: 20_000, random: () => 0.99, connectTimeoutMs: 500_000 });
+	const { session, record } = open({ deviceId: "stall", port: link.port, keepalive: 30, retryBaseMs: 20_000, random: () => 0.99 });
 	try {
 		session.start();
 		await until(() => record.connected === 1, "CONNACK 0");
@@ -370,4 +357,208 @@ test("clock not set: signs with sign type 0, traced, and the platform accepts it
 	assert.equal(clients.find(c => c.deviceId === "clockless").clientId, "clockless_0_0_1970010100");
 	assert.ok(lines.some(line => /sign type 0/.test(line)));
 	session.stop();
+});
+
+test("a broker that accepts every login and drops it at once gets logins backing off, not one a second", async () => {
+	const scripted = await scriptedBroker(certs, (link, packet) => {
+		answer(link, packet);
+		if (packet.cmd === "connect")
+			link.socket.end();
+	});
+	const { session, record } = open({ deviceId: "good", port: scripted.port, random: () => 0.99, retryCapMs: 120_000 });
+	try {
+		session.start();
+		await until(() => record.disconnects.length === 5, "five drops");
+		// 0.99 of 1, 2, 4, 8, 16 s: the backoff grows although every attempt got CONNACK 0
+		assert.deepEqual(record.disconnects.map(d => d.retryMs), [990, 1980, 3960, 7920, 15840]);
+		assert.equal(record.connected, 5);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("a link that stayed up a keepalive period counts as healthy: the backoff starts over", async () => {
+	const scripted = await scriptedBroker(certs, (link, packet) => {
+		answer(link, packet);
+		if (packet.cmd === "connect" && scripted.links.length <= 3)
+			link.socket.end();
+	});
+	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 30, random: () => 0.99 });
+	try {
+		session.start();
+		await until(() => record.connected === 4, "the fourth login");
+		await sleep(450);		// 45 s scaled: longer than the 30 s keepalive
+		scripted.links[3].socket.end();
+		await until(() => record.disconnects.length === 4, "the fourth drop");
+		assert.deepEqual(record.disconnects.map(d => d.retryMs), [990, 1980, 3960, 990]);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("no PUBACK within a keepalive period drops the link; the message is resent with DUP after the reconnect", async () => {
+	let withhold = true;
+	const scripted = await scriptedBroker(certs, (link, packet) => {
+		if (packet.cmd !== "publish" || !withhold)
+			answer(link, packet);		// PINGREQs keep being answered: only the PUBACK is missing
+	});
+	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 30, random: () => 0.5 });
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		session.sendMessage("hold me");
+		const sent = performance.now();
+		await until(() => record.disconnects.length === 1, "the PUBACK timeout");
+		assert.equal(record.disconnects[0].reason, "no PUBACK within the keepalive");
+		// between one and two periods of 300 ms (scaled 30 s), not the 7.7 periods it took before
+		assert.ok(performance.now() - sent < 1200, `dropped after ${Math.round(performance.now() - sent)} ms`);
+		withhold = false;
+		await until(() => record.connected === 2 && session.pending === 0, "the redelivery and its PUBACK");
+		const publishes = scripted.links.flatMap(link => link.received).filter(packet => packet.cmd === "publish") as mqttPacket.IPublishPacket[];
+		assert.deepEqual(publishes.map(p => [p.payload.toString(), p.dup, p.messageId]), [["hold me", false, 1], ["hold me", true, 1]]);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+for (const qos of [0, 1] as const) {
+	test(`a link that stalls while the device publishes QoS ${qos} every 0.4 keepalive is dropped by the PINGRESP deadline`, async () => {
+		const link = await relay(broker.port);
+		const { session, record } = open({ deviceId: "stall", port: link.port, keepalive: 30, retryBaseMs: 60_000, retryCapMs: 60_000 });
+		const publisher = setInterval(() => (session.state === "online") && session.publish("$oc/devices/stall/sys/messages/up", "tick", qos), 120);
+		try {
+			session.start();
+			await until(() => record.connected === 1, "CONNACK 0");
+			await sleep(100);
+			link.stall = true;
+			const stalled = performance.now();
+			await until(() => record.disconnects.length === 1, "the drop", 3000);
+			// the PINGREQ goes out within a period whatever else is sent, and its answer is due half a period later
+			assert.equal(record.disconnects[0].reason, "no PINGRESP within half the keepalive");
+			assert.ok(performance.now() - stalled < 1000, `dropped after ${Math.round(performance.now() - stalled)} ms`);
+		}
+		finally {
+			clearInterval(publisher);
+			session.stop();
+			link.close();
+		}
+	});
+}
+
+test("a broker that stops reading: QoS 0 publishes and command answers are dropped and counted, the write queue stays capped", async () => {
+	let stopped: Link | undefined;
+	const scripted = await scriptedBroker(certs, (link, packet) => {
+		answer(link, packet);
+		if (packet.cmd === "subscribe") {
+			link.socket.pause();		// reads nothing more, so the device's bytes pile up in TCP
+			stopped = link;
+		}
+	});
+	const { session, record } = open({ deviceId: "good", port: scripted.port, writeQueueBytes: 4096, keepalive: 1200 });
+	answerCommands(session, command => ({ result_code: 0, paras: command.paras }));
+	try {
+		session.start();
+		await until(() => stopped !== undefined, "the SUBSCRIBE");
+		// Fill TCP's buffers: big QoS 0 messages until the queue refuses one for good.
+		const big = new Uint8Array(60_000);
+		let refusedSince = performance.now();
+		for (let sent = 0; sent < 1000 && performance.now() - refusedSince < 500;) {
+			if (session.publish("$oc/devices/good/sys/messages/up", big, 0)) {
+				sent++;
+				refusedSince = performance.now();
+			}
+			else
+				await sleep(5);
+		}
+		assert.equal(session.publish("$oc/devices/good/sys/messages/up", "small", 0), false, "a QoS 0 publish into a full queue");
+		const dropped = session.dropped;
+		// A flood of commands: each answer finds the queue full.
+		for (let i = 0; i < 2000; i++)
+			stopped!.send({ cmd: "publish", topic: `$oc/devices/good/sys/commands/request_id=${i}`, payload: `{"paras":{"n":${i}}}`, qos: 0, retain: false, dup: false });
+		await until(() => session.dropped >= dropped + 2000, "2,000 answers dropped");
+		assert.ok(session.queued <= big.length + 4096, `${session.queued} bytes queued`);
+		assert.equal(session.state, "online");
+		// A QoS 1 command needs a PUBACK that cannot be queued: the link goes, the heap does not grow.
+		stopped!.send({ cmd: "publish", topic: "$oc/devices/good/sys/commands/request_id=q1", payload: "{}", qos: 1, messageId: 7, retain: false, dup: false });
+		await until(() => record.disconnects.length === 1, "the drop");
+		assert.equal(record.disconnects[0].reason, "write queue full: the broker stopped reading");
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("user callbacks run isolated: what they throw is reported, never a protocol error or a reconnect", async () => {
+	const scripted = await scriptedBroker(certs);
+	const { session, record } = open({ deviceId: "good", port: scripted.port });
+	session.onConnected = () => {
+		record.connected++;
+		throw new Error("app bug in onConnected");
+	};
+	session.subscribe("$oc/devices/good/user/news", () => { throw new Error("app bug in a receiver"); });
+	try {
+		session.start();
+		await until(() => record.errors.length === 1, "the onConnected error");
+		assert.equal(record.errors[0].message, "app bug in onConnected");
+		await until(() => scripted.links[0]?.received.some(p => p.cmd === "subscribe"), "the SUBSCRIBE");
+		scripted.links[0].send({ cmd: "publish", topic: "$oc/devices/good/user/news", payload: "x", qos: 1, messageId: 3, retain: false, dup: false });
+		await until(() => record.errors.length === 2, "the receiver error");
+		assert.equal(record.errors[1].message, "app bug in a receiver");
+		await until(() => scripted.links[0].received.some(p => p.cmd === "puback"), "the PUBACK");
+		assert.equal(session.state, "online");
+		assert.deepEqual(record.disconnects, []);
+
+		// onError and onDisconnected throwing: both traced, and the reconnect still comes
+		session.onError = () => { throw new Error("app bug in onError"); };
+		session.onDisconnected = () => { throw new Error("app bug in onDisconnected"); };
+		scripted.links[0].socket.end();
+		await until(() => scripted.links.length === 2 && session.state === "online", "the reconnect");
+		assert.ok(lines.includes("iotda: onError threw: app bug in onError"));
+		assert.ok(lines.includes("iotda: app bug in onDisconnected"));
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("a CONNACK claiming a stored session after a clean-session CONNECT drops the link", async () => {
+	const scripted = await scriptedBroker(certs, (link, packet) =>
+		packet.cmd === "connect" ? link.send({ cmd: "connack", returnCode: 0, sessionPresent: true }) : answer(link, packet));
+	const { session, record } = open({ deviceId: "good", port: scripted.port, retryBaseMs: 60_000, retryCapMs: 60_000 });
+	try {
+		session.start();
+		await until(() => record.disconnects.length === 1, "the drop");
+		assert.equal(record.disconnects[0].reason, "protocol error: session present after a clean-session CONNECT");
+		assert.equal(record.connected, 0);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("a SUBACK refusing one of several filters reports that filter", async () => {
+	const scripted = await scriptedBroker(certs, (link, packet) =>
+		packet.cmd === "subscribe" ? link.send({ cmd: "suback", messageId: packet.messageId!, granted: [1, 0x80] }) : answer(link, packet));
+	const { session, record } = open({ deviceId: "good", port: scripted.port });
+	session.subscribe("$oc/devices/good/sys/commands/#", () => {});
+	session.subscribe("$oc/devices/good/user/forbidden", () => {});
+	try {
+		session.start();
+		await until(() => record.errors.length === 1, "the refusal");
+		assert.equal(record.errors[0].message, "subscribe: broker refused $oc/devices/good/user/forbidden");
+		assert.equal(session.state, "online");
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
 });
