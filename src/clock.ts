@@ -10,25 +10,29 @@ export function clockValid(ms: number): boolean {
 	return ms >= VALID_AFTER;
 }
 
-// Ask each SNTP host in turn until one answers; done(true) once the clock is set (or already
-// was), done(false) when every host failed.
+// Asks each SNTP host in turn until one answers: done(true) once the clock is set, done(false)
+// when every host failed or the client could not even start (on ESP32 its UDP socket throws
+// while the network is down).
 export function syncClock(hosts: readonly string[], done: (ok: boolean) => void): void {
-	if (clockValid(Date.now()))
-		return done(true);
 	const rest = hosts.slice();
 	const first = rest.shift();
 	if (!first)
 		return done(false);
-	new SNTP({host: first}, (message, value) => {
-		if (SNTP.time === message) {
-			Time.set(value!);
-			done(true);
-		}
-		else if (SNTP.error === message) {
-			// Returning a host name makes the SNTP module try that host next.
-			if (rest.length)
-				return rest.shift();
-			done(false);
-		}
-	});
+	try {
+		new SNTP({host: first}, (message, value) => {
+			if (SNTP.time === message) {
+				Time.set(value!);
+				done(true);
+			}
+			else if (SNTP.error === message) {
+				// Returning a host name makes the SNTP module try that host next.
+				if (rest.length)
+					return rest.shift();
+				done(false);
+			}
+		});
+	}
+	catch {
+		done(false);
+	}
 }

@@ -25,6 +25,8 @@ export const propertiesReportTopic = (deviceId: string) => root(deviceId) + "pro
 export const messagesUpTopic = (deviceId: string) => root(deviceId) + "messages/up";
 export const commandResponseTopic = (deviceId: string, requestId: string) =>
 	root(deviceId) + "commands/response/request_id=" + requestId;
+export const eventsUpTopic = (deviceId: string) => root(deviceId) + "events/up";
+export const eventsDownTopic = (deviceId: string) => root(deviceId) + "events/down";
 
 // Commands arrive on .../sys/commands/request_id={request_id}; returns the id, or undefined
 // when the topic is not a command request for this device.
@@ -48,6 +50,26 @@ export function parseCommand(requestId: string, json: string): Command {
 		commandName: body.command_name,
 		paras: body.paras ?? {},
 	};
+}
+
+// One service of an event envelope, {"services": [...]}, both ways.
+export interface Event {
+	service_id: string;
+	event_type: string;
+	event_time?: string;
+	event_id?: string;
+	paras: Record<string, unknown>;
+}
+
+// Events of a .../sys/events/down payload; throws SyntaxError/TypeError for anything else.
+export function parseEvents(json: string): Event[] {
+	const services = JSON.parse(json)?.services;
+	if (!Array.isArray(services))
+		throw new TypeError("event: payload has no services array");
+	for (const event of services)
+		if ((typeof event?.service_id !== "string") || (typeof event.event_type !== "string"))
+			throw new TypeError("event: service_id and event_type must be strings");
+	return services;
 }
 
 // {"services":[{"service_id": ..., "properties": {...}}]}

@@ -3,6 +3,7 @@
 // Errors name the key and the limit, never the value (the secret is one of these keys).
 import Preference from "preference";
 import config from "mc/config";
+import { AUTH_RETRY_MIN_MS, RETRY_BASE_MIN_MS, RETRY_MAX_MS } from "./backoff";
 import { KEEPALIVE_MAX, KEEPALIVE_MIN } from "./iotda";
 
 export const DOMAIN = "iotda";
@@ -20,9 +21,11 @@ export interface Settings {
 	retryBaseMs: number;	// reconnect backoff: ceiling of the first delay
 	retryCapMs: number;		// reconnect backoff: largest delay
 	authRetryMs: number;	// wait after CONNACK 2/4/5 (bad credentials won't heal by retrying)
+	writeQueueBytes: number;	// bytes waiting for the socket before QoS 0 publishes are dropped
 	serviceId: string;		// service_id of the demo property report
 	reportInterval: number;	// seconds between property reports
 	sntp: string[];			// SNTP hosts, tried in order
+	buildTime: number;		// ms since 1970: where a clock that was never set starts (config.buildTime)
 }
 
 type Value = string | number | boolean | ArrayBuffer | undefined;
@@ -62,6 +65,11 @@ export function loadSettings(): Settings {
 		throw new Error(`host: replace the placeholder with your instance's MQTTS access address`);
 	const tls = flag("tls", true);
 	const port = integer("port", tls ? 8883 : 1883, 1, 65535);
+	const retryBaseMs = integer("retryBaseMs", 1000, RETRY_BASE_MIN_MS, RETRY_MAX_MS);
+	// Written by `npm run build` (build/manifest_build.json), not a device setting.
+	const buildTime = Number(config.buildTime);
+	if (!Number.isSafeInteger(buildTime) || !(buildTime > 0))
+		throw new Error("buildTime: config.buildTime is missing: run npm run build before mcconfig");
 	return {
 		host,
 		port,
@@ -72,12 +80,14 @@ export function loadSettings(): Settings {
 		secret: text("secret"),
 		authType: integer("authType", 0, 0, 2),
 		keepalive: integer("keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
-		retryBaseMs: integer("retryBaseMs", 1000, 1, 3_600_000),
-		retryCapMs: integer("retryCapMs", 120_000, 1, 86_400_000),
-		authRetryMs: integer("authRetryMs", 900_000, 1, 86_400_000),
+		retryBaseMs,
+		retryCapMs: integer("retryCapMs", 120_000, retryBaseMs, RETRY_MAX_MS),
+		authRetryMs: integer("authRetryMs", 900_000, AUTH_RETRY_MIN_MS, RETRY_MAX_MS),
+		writeQueueBytes: integer("writeQueueBytes", 4096, 256, 1_048_576),
 		serviceId: text("serviceId", "status"),
 		reportInterval: integer("reportInterval", 60, 1, 86_400),
 		// Moddable's manifest_net.json sets config.sntp; a comma-separated list is accepted too.
 		sntp: text("sntp", config.sntp ?? "pool.ntp.org").split(","),
+		buildTime,
 	};
 }

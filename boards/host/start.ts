@@ -1,54 +1,139 @@
-// `npm start`: the device app on the host board against a local IoTDA broker.
-//   npm start              runs until Ctrl-C, streaming "[app]" trace and "[broker]" log lines
-//   npm start -- --once    exits 0 (printing "connected") once the broker accepted the device
-//                          (CONNACK 0) and received a property report; non-zero after 30 s
-// A demo device is registered with a secret made here and never printed; the app reads it from
-// its preferences file (the host's NVS), the way a provisioned device reads it from flash.
+// `npm start`: the device app on the host board.
+//   npm start                     against an embedded local IoTDA broker, until Ctrl-C
+//   npm start -- --host H --port P --ca FILE [--server-name N] --device-id ID
+//                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET
+//   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
+//   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
+//                                 property report; non-zero with the reason otherwise, within 30 s
+// The secret reaches the app through its preferences file (the host's NVS), the way a provisioned
+// device reads it from flash, and is never printed.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { generateCerts } from "../../broker/certs";
 import { startBroker } from "../../broker/server";
 import { bundleApp } from "./bundle";
+import { buildConfig, DEFAULT_TARGET, loadTarget } from "./target";
 
 const ONCE_TIMEOUT_MS = 30_000;
-const DEVICE_ID = "demo-device";
-const once = process.argv.includes("--once");
+const LOCAL_DEVICE = "demo-device";
+const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--once] " +
+	"[--host H --port P --ca FILE(PEM or DER) [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
+
+function fail(message: string): never {
+	console.error(`start: ${message}\n${USAGE}`);
+	process.exit(2);
+}
+
+function parse() {
+	try {
+		return parseArgs({
+			options: {
+				target: { type: "string", default: DEFAULT_TARGET },
+				host: { type: "string" },
+				port: { type: "string" },
+				ca: { type: "string" },
+				"server-name": { type: "string" },
+				"device-id": { type: "string" },
+				once: { type: "boolean", default: false },
+			},
+			strict: true,
+		}).values;
+	}
+	catch (error) {
+		fail((error as Error).message.split("\n")[0]);
+	}
+}
+const options = parse();
+const { host, once } = options;
+let target;
+try {
+	target = loadTarget(options.target);
+}
+catch (error) {
+	fail((error as Error).message);
+}
+
+// The CA for the app's resources, in DER as the device takes it.
+function readCa(path: string): Uint8Array {
+	try {
+		return new Uint8Array(new X509Certificate(readFileSync(path)).raw);
+	}
+	catch (error) {
+		fail(`--ca: ${path} is not a readable X.509 certificate in PEM or DER (${(error as Error).message})`);
+	}
+}
+
+// Either the embedded broker with a demo device, or the broker the user names.
+async function brokerSide() {
+	if (host === undefined) {
+		for (const name of ["port", "ca", "server-name", "device-id"] as const)
+			if (options[name] !== undefined)
+				fail(`--${name}: only with --host`);
+		const secret = randomBytes(18).toString("base64url");
+		const certs = generateCerts();
+		const broker = await startBroker({ devices: { [LOCAL_DEVICE]: { secret } }, certs, log: line => console.log(`[broker] ${line}`) });
+		return {
+			// SNI and the name check by name: the broker's certificate names localhost as well as 127.0.0.1
+			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE, secret,
+			close: async () => { await broker.close(); certs.cleanup(); },
+		};
+	}
+	const port = Number(options.port ?? 8883);
+	if (!Number.isInteger(port) || port < 1 || port > 65535)
+		fail("--port: must be an integer from 1 to 65535");
+	if (options.ca === undefined)
+		fail("--ca: required with --host (the CA certificate the server's chain leads to)");
+	const deviceId = options["device-id"];
+	if (!deviceId)
+		fail("--device-id: required with --host");
+	const secret = process.env.IOTDA_SECRET;
+	if (!secret)
+		fail("IOTDA_SECRET: set it to the device secret (it is never printed)");
+	const serverName = options["server-name"];
+	return {
+		iotda: { host, port, ...(serverName !== undefined && { serverName }) }, caDer: readCa(options.ca), deviceId, secret,
+		close: async () => {},
+	};
+}
 
 // In build/, one level below the repo like dist/: lib/signer.ts finds build/core.wasm from there.
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const app = join(root, "build", `host-app-${process.pid}.mjs`);
 await bundleApp(join(root, "src/main.ts"), app);		// first: a build error leaves nothing running
-
-const secret = randomBytes(18).toString("base64url");
-const dir = mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
-const certs = generateCerts();
-const broker = await startBroker({
-	devices: { [DEVICE_ID]: { secret } },
-	certs,
-	log: line => console.log(`[broker] ${line}`),
-});
+const side = await brokerSide();
+let config;
+try {
+	config = buildConfig(target.name, { iotda: side.iotda });
+}
+catch (error) {
+	await side.close();
+	fail((error as Error).message);
+}
 
 // What a device build gets from the manifest (resources, config) and from provisioning (NVS).
+const dir = mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
 const resources = join(dir, "resources");
 mkdirSync(resources);
-writeFileSync(join(resources, "iotda-ca.der"), certs.caDer);
+writeFileSync(join(resources, config.iotda.ca), side.caDer);
 const preferences = join(dir, "preferences.json");
-writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: DEVICE_ID, secret } }), { mode: 0o600 });
-const config = {
-	sntp: "pool.ntp.org",
-	iotda: { host: broker.host, port: broker.port, ca: "iotda-ca.der", keepalive: 120, reportInterval: 60, retryCapMs: 10_000 },
-};
+writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, secret: side.secret } }), { mode: 0o600 });
+console.log(`[host] target ${target.name}: TCP send buffer ${target.tcp.sendBuffer} B, MSS ${target.tcp.mss} B; XS creation ${JSON.stringify(target.creation)}`);
 
 const child = spawn(process.execPath, ["--enable-source-maps", app], {
-	env: { ...process.env, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: preferences, HOST_RESOURCES: resources },
+	env: { ...process.env, IOTDA_SECRET: "", HOST_TARGET: target.name, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: preferences, HOST_RESOURCES: resources },
 	stdio: ["ignore", "pipe", "pipe"],
 });
-createInterface({ input: child.stdout }).on("line", line => console.log(`[app] ${line}`));
+createInterface({ input: child.stdout }).on("line", line => {
+	console.log(`[app] ${line}`);
+	if (once)
+		watch(line);
+});
 createInterface({ input: child.stderr }).on("line", line => console.error(`[app] ${line}`));
 
 let finished = false;
@@ -60,23 +145,27 @@ async function finish(code: number, message?: string): Promise<void> {
 		(code ? console.error : console.log)(message);
 	child.removeAllListeners("exit");
 	child.kill();
-	await broker.close();
-	certs.cleanup();
+	await side.close();
 	rmSync(dir, { recursive: true, force: true });
 	rmSync(app, { force: true });
 	process.exit(code);
 }
 
+// --once reads the app's trace: the first report acknowledged is success, the first failure the reason.
+let connected = false;
+function watch(line: string): void {
+	if (line === "iotda: connected")
+		connected = true;
+	else if (connected && line === "iotda: property report acknowledged")
+		finish(0, "connected");
+	else if (line.startsWith("iotda: cannot start: "))
+		finish(2, `not connected: ${line.slice(21)}`);
+	else if (/^iotda: .*; next attempt in \d+ ms$/.test(line))
+		finish(1, `not connected: ${line.slice(7).replace(/; next attempt in \d+ ms$/, "")}`);
+}
+
 child.on("exit", (code, signal) => finish(1, `app exited (${signal ?? `code ${code}`})`));
 process.once("SIGINT", () => finish(0));
 process.once("SIGTERM", () => finish(0));
-
-if (once) {
-	let accepted = false;
-	broker.events.on("client", ({ deviceId }) => accepted ||= deviceId === DEVICE_ID);
-	broker.events.on("publish", ({ deviceId, topic }) => {
-		if (accepted && deviceId === DEVICE_ID && topic === `$oc/devices/${DEVICE_ID}/sys/properties/report`)
-			finish(0, "connected");
-	});
+if (once)
 	setTimeout(() => finish(1, `not connected within ${ONCE_TIMEOUT_MS / 1000} s`), ONCE_TIMEOUT_MS).unref();
-}

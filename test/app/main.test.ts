@@ -13,6 +13,9 @@ import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleApp } from "../../boards/host/bundle";
+import { buildConfig, DEFAULT_TARGET } from "../../boards/host/target";
+import { utcHour } from "../fixtures/iotda";
+import { relay } from "../fixtures/relay";
 import { until } from "../fixtures/until";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,6 +23,8 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const APP = join(ROOT, "build", `host-app-test-${process.pid}.mjs`);
 const SECRET = "main-secret-Qv4";
 const WRONG = "wrong-secret-Qv4";
+// The certificates' validity starts before the build time the clock-less test boots with.
+const BUILT = Date.now() - 3 * 86_400_000;
 
 let certs: Certs;
 let broker: Broker;
@@ -30,7 +35,7 @@ let runs = 0;
 
 before(async () => {
 	await bundleApp(join(ROOT, "src/main.ts"), APP);
-	certs = generateCerts();
+	certs = generateCerts({ validFrom: new Date(BUILT - 86_400_000) });
 	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
 	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
 	mkdirSync(join(dir, "resources"));
@@ -62,13 +67,17 @@ interface Run {
 	exited: Promise<number | null>;
 }
 
-// Starts the app with config.iotda = iotda (merged over the broker's address) and the preferences given.
-function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}): Run {
+// Starts the app with the manifest's config for the lead target, overridden by `config` and by
+// config.iotda = iotda over the broker's address, and with the preferences given.
+function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): Run {
 	const prefs = join(dir, `prefs-${++runs}.json`);
 	writeFileSync(prefs, JSON.stringify({ iotda: preferences }));
-	const config = { sntp: "127.0.0.1", iotda: { host: broker.host, port: broker.port, retryCapMs: 200, ...iotda } };
+	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ...iotda } };
 	const child = spawn(process.execPath, [APP], {
-		env: { ...process.env, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: prefs, HOST_RESOURCES: join(dir, "resources"), ...env },
+		env: {
+			...process.env, HOST_TARGET: DEFAULT_TARGET, HOST_CONFIG: JSON.stringify(buildConfig(DEFAULT_TARGET, overrides)),
+			HOST_PREFERENCES: prefs, HOST_RESOURCES: join(dir, "resources"), ...env,
+		},
 		stdio: ["ignore", "pipe", "pipe"],
 	});
 	children.add(child);
@@ -163,19 +172,43 @@ test("a board that boots without a clock sets it by SNTP and then signs with sig
 	}
 });
 
-test("a board whose SNTP fails signs with sign type 0, says so, and still connects", async () => {
+test("no clock and SNTP unanswered: the clock starts at the build time, sign type 0, IoTDA time sync, then sign type 1", async () => {
 	const clients = collect("client");
-	const sntp = await sntpServer(undefined);
+	const sntp = dgram.createSocket("udp4");		// takes the requests, answers none
+	sntp.bind(0, "127.0.0.1");
+	await once(sntp, "listening");
+	const link = await relay(broker.port);
 	try {
-		const app = runApp({}, { deviceId: "main-dev", secret: SECRET }, { HOST_CLOCK: "unset", HOST_SNTP_PORT: sntp.port });
-		await until(() => clients.length > 0, "CONNACK 0");
-		assert.equal(clients[0].clientId, "main-dev_0_0_1970010100");
-		assert.match(app.output(), /SNTP failed, retrying in 10 min/);
-		assert.match(app.output(), /clock not set, signing with sign type 0/);
+		const app = runApp({ port: link.port }, { deviceId: "main-dev", secret: SECRET },
+			{ HOST_CLOCK: "unset", HOST_SNTP_PORT: String(sntp.address().port) }, { buildTime: BUILT });
+		await until(() => clients.length === 1, "CONNACK 0", 15_000);
+		// Signed for the build's hour, and IoTDA told not to check it.
+		assert.equal(clients[0].clientId, `main-dev_0_0_${utcHour(BUILT)}`);
+		assert.match(app.output(), new RegExp(`clock not set, starting it at the firmware's build time ${new Date(BUILT).toISOString()}`));
+		await until(() => /clock set by IoTDA time sync/.test(app.output()), "the time sync");
+		link.drop();
+		await until(() => clients.length === 2, "the reconnect");
+		assert.equal(clients[1].clientId, `main-dev_0_1_${utcHour(Date.now())}`);
+		assert.doesNotMatch(app.output(), /SNTP failed/);		// still asking: SNTP gives up after 25 s
 	}
 	finally {
 		sntp.close();
+		link.close();
 	}
+});
+
+test("no network: SNTP and the session keep retrying instead of the app stopping or crashing", async () => {
+	const app = runApp({}, { deviceId: "main-dev", secret: SECRET }, { HOST_CLOCK: "unset", HOST_NETWORK: "down" });
+	await until(() => /SNTP failed, retrying in 10 min/.test(app.output()), "the SNTP failure");
+	await until(() => /iotda: socket: no network; next attempt in \d+ ms/.test(app.output()), "the session's retry", 15_000);
+	assert.doesNotMatch(app.output(), /cannot start/);
+	assert.equal(await Promise.race([app.exited, new Promise(resolve => setTimeout(() => resolve("running"), 200))]), "running");
+});
+
+test("retry delays that would make a storm stop the app with an error naming the key", async () => {
+	const app = runApp({ retryCapMs: 1 }, { deviceId: "main-dev", secret: SECRET });
+	assert.equal(await app.exited, 0);
+	assert.match(app.output(), /cannot start: retryCapMs: must be an integer from 1000 to 86400000\n/);
 });
 
 test("npm start -- --once prints connected and exits 0", async () => {

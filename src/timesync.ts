@@ -1,0 +1,21 @@
+// IoTDA's time sync: a device whose clock was never set (no RTC, SNTP blocked) asks the platform.
+// With the request's and the answer's times on both sides, now = (server_recv_time +
+// server_send_time + device_recv_time - device_send_time) / 2, which cancels a symmetric delay.
+import type { Events } from "./events";
+
+const SERVICE = "$time_sync";
+
+// Registers for the answer and returns the function that asks; `set` gets the platform's time in ms.
+export function timeSync(events: Events, set: (ms: number) => void, now: () => number = Date.now): () => boolean {
+	events.on(SERVICE, "time_sync_response", paras => {
+		const { device_send_time: sent, server_recv_time: received, server_send_time: answered } = paras;
+		if (!isTime(sent) || !isTime(received) || !isTime(answered))
+			throw new TypeError("time_sync_response: device_send_time, server_recv_time and server_send_time must be times in ms");
+		set(Math.round((received + answered + now() - sent) / 2));
+	});
+	return () => events.send(SERVICE, "time_sync_request", { device_send_time: now() });
+}
+
+function isTime(value: unknown): value is number {
+	return (typeof value === "number") && Number.isSafeInteger(value) && (value >= 0);
+}
