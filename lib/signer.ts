@@ -44,10 +44,11 @@ const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(CORE_U
 const AREA_BYTES = 512;
 /** A length the core rejects as too long, passed for text that did not fit the input area. */
 const TOO_LONG = AREA_BYTES + 1;
-const STAMP_BYTES = 10;
 const HEX_BYTES = 64;
-/** Output layout of credentials(): stamp, password, clientId. */
-const CLIENT_ID_AT = STAMP_BYTES + HEX_BYTES;
+/** Output layout of credentials(): password, stamp, clientId (assembly/index.ts). */
+const STAMP_AT = HEX_BYTES;
+const STAMP_END = STAMP_AT + 10;
+const CLIENT_ID_AT = 76;
 
 const input = new Uint8Array(core.memory.buffer, core.in_ptr(), AREA_BYTES);
 // A Buffer for its native latin1 decoding; every byte the core writes as text is ASCII.
@@ -113,8 +114,8 @@ export function sign({ deviceId, secret, time, authType = 0, signType = 1 }: Sig
   const credentials = {
     clientId: output.toString("latin1", CLIENT_ID_AT, CLIENT_ID_AT + result),
     username: deviceId,
-    password: output.toString("latin1", STAMP_BYTES, CLIENT_ID_AT),
-    timestamp: output.toString("latin1", 0, STAMP_BYTES),
+    password: output.toString("latin1", 0, HEX_BYTES),
+    timestamp: output.toString("latin1", STAMP_AT, STAMP_END),
   };
   output.fill(0, 0, CLIENT_ID_AT + result);
   return credentials;

@@ -11,12 +11,12 @@ function signed(id: string, secret: string, ms: f64, authType: i32, signType: i3
 }
 
 describe("credentials", () => {
-  it("lays out stamp, password and clientId", () => {
+  it("lays out password, stamp and clientId", () => {
     const n = signed("dev1", "12345678", APRIL_14_0130, 0, 1);
     expect(n).toBe(19);
-    expect(take(OUT, 10)).toBe("2025041401");
-    expect(take(OUT + 10, 64)).toBe(HUAWEI);
-    expect(take(OUT + 74, n)).toBe("dev1_0_1_2025041401");
+    expect(take(OUT, 64)).toBe(HUAWEI);
+    expect(take(OUT + 64, 10)).toBe("2025041401");
+    expect(take(OUT + 76, n)).toBe("dev1_0_1_2025041401");
   });
 
   it("rejects each bad field with its code", () => {

@@ -137,6 +137,15 @@ test("no secret or password stays in the core's memory after a call", () => {
   assert.ok(!contains(secret), "message left behind after a failed hmacHex");
 });
 
+test("after a call the core's memory depends on the public inputs only", () => {
+  // Anything derived from the secret (hash context, schedule, digests) would tell two secrets apart.
+  const after = (call: () => unknown) => (call(), coreMemory());
+  const signing = ["first-secret", "a second, longer secret"].map((secret) => after(() => sign({ deviceId: "dev1", secret, time: 0 })));
+  assert.deepEqual(signing[1], signing[0]);
+  const hmacs = ["message one", "another message"].map((message) => after(() => hmacHex("2025041401", message)));
+  assert.deepEqual(hmacs[1], hmacs[0]);
+});
+
 test("hmacHex and sha256 check their inputs", () => {
   assert.throws(() => hmacHex("k".repeat(300), "m".repeat(213)), { message: "input: at most 512 bytes" });
   assert.equal(hmacHex("k".repeat(300), "m".repeat(212)).length, 64);
