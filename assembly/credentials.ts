@@ -5,6 +5,7 @@ import { IN, OUT } from "./areas";
 import { Err } from "./errors";
 import { HMAC_HEX_BYTES, hmacHex } from "./hmac";
 import { STAMP_BYTES, isStampable, writeStamp } from "./time";
+import { isUtf8 } from "./utf8";
 
 const ID_MAX_BYTES: u32 = 128;
 const SECRET_MAX_BYTES: u32 = 256;
@@ -48,6 +49,9 @@ export function credentials(idLength: i32, secretLength: i32, timeMs: f64, authT
   if (!isIdCharset(IN, idLength)) return Err.IdCharset;
   if (secretLength == 0) return Err.EmptySecret;
   if (<u32>secretLength > SECRET_MAX_BYTES) return Err.LongSecret;
+  // Bindings hand over a string's bytes as they are (lib/signer.ts: a lone surrogate as its
+  // generalized 3-byte form), so host and device refuse the same secrets here, by name.
+  if (!isUtf8(IN + idLength, secretLength)) return Err.SecretUtf8;
   if (!isStampable(timeMs)) return Err.Time;
   if (<u32>authType > 2) return Err.AuthType;
   if (<u32>signType > 1) return Err.SignType;

@@ -25,6 +25,7 @@ describe("credentials", () => {
     expect(signed("dev.1", "s", 0, 0, 1)).toBe(-3);
     expect(signed("dev1", "", 0, 0, 1)).toBe(-4);
     expect(signed("dev1", "s".repeat(257), 0, 0, 1)).toBe(-5);
+    expect(signed("dev1", "\u00ff\u00fe", 0, 0, 1)).toBe(-11); // put() writes each char as one byte: FF FE
     expect(signed("dev1", "s", -1, 0, 1)).toBe(-6);
     expect(signed("dev1", "s", 0, 3, 1)).toBe(-7);
     expect(signed("dev1", "s", 0, 0, 2)).toBe(-8);
@@ -52,7 +53,8 @@ describe("hmac_hex and error_text", () => {
     expect(take(OUT, error_text(-1))).toBe("deviceId: must not be empty");
     expect(take(OUT, error_text(-6))).toBe("time: must be within years 1970-9999 UTC");
     expect(take(OUT, error_text(-10))).toBe("input: at most 512 bytes");
-    expect(error_text(-11)).toBe(0);
+    expect(take(OUT, error_text(-11))).toBe("secret: must be valid UTF-8");
+    expect(error_text(-12)).toBe(0);
     expect(error_text(0)).toBe(0);
     expect(error_text(1)).toBe(0);
   });

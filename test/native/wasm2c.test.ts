@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { credentialsAt } from "../fixtures/iotda";
 import { ask, compileHarness, generateSources, hex, probe } from "./harness";
-import { HUAWEI, MESSAGES } from "./vectors";
+import { HUAWEI, MESSAGES, UTF8 } from "./vectors";
 
 // RFC 4231 section 4: key, data, HMAC-SHA-256 (case 5 is truncated to 128 bits).
 const RFC4231: [Buffer, Buffer, string][] = [
@@ -125,6 +125,16 @@ for (const build of builds) {
       cases.forEach(([request, code], i) => {
         assert.equal(replies[i], `error ${code} ${MESSAGES[code]}`, request.slice(0, 80));
         assert.ok(!replies[i].includes(secret));
+      });
+    });
+
+    test("through iotda_sign, a secret is signed as its bytes if they are UTF-8 (NUL too) and refused if not", () => {
+      const secrets = [...UTF8.valid, ...UTF8.invalid].map((secret) => Buffer.from(secret, "hex"));
+      const replies = run(secrets.map((secret) => sign("dev1", secret, JULY_2018)));
+      secrets.forEach((secret, i) => {
+        const password = createHmac("sha256", "2018072417").update(secret).digest("hex");
+        const expected = i < UTF8.valid.length ? `ok 2018072417 ${password} dev1_0_1_2018072417` : `error -11 ${MESSAGES[-11]}`;
+        assert.equal(replies[i], expected, hex(secret));
       });
     });
 
