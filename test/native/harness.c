@@ -3,7 +3,8 @@
  *   sign <deviceId hex> <secret hex> <time ms> <authType> <signType>  (through iotda_sign)
  *   signer memory       the memory of iotda_sign's kept instance, as hex
  *   signer break        shrinks that memory's bound to the input area: the next sign copies its
- *                       input in, then traps at the core's first access past it
+ *                       input in, then traps at the core's first memory.copy past it (bulk copies
+ *                       are checked against that bound, loads and stores against the backed size)
  *   hmac <key hex> <message hex> | sha <chunk hex>... | text <code> | backed
  *   trap load|load_offset <addr> | trap store <addr> <value> | trap fill <addr> <n>
  *   trap crash | trap divide <a> <b>                                      (the trap.wat module)
