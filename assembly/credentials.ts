@@ -5,6 +5,7 @@ import { IN, OUT } from "./areas";
 import { Err } from "./errors";
 import { HMAC_HEX_BYTES, hmacHex } from "./hmac";
 import { STAMP_BYTES, isStampable, writeStamp } from "./time";
+import { isUtf8 } from "./utf8";
 
 const ID_MAX_BYTES: u32 = 128;
 const SECRET_MAX_BYTES: u32 = 256;
@@ -12,9 +13,10 @@ const SECRET_MAX_BYTES: u32 = 256;
 const FIELD_MAX_BYTES: i32 = 256;
 /** What the clientId adds to the deviceId: `_a_s_` and the stamp. */
 const CLIENT_ID_SUFFIX_BYTES: i32 = 5 + STAMP_BYTES;
-/** Output layout: stamp, then password, then clientId. */
-const PASSWORD_AT: usize = STAMP_BYTES;
-const CLIENT_ID_AT: usize = PASSWORD_AT + HMAC_HEX_BYTES;
+/** Output layout: password, stamp, clientId; the first and last start on a word, where the device
+ * copies them out a word at a time. */
+const STAMP_AT: usize = HMAC_HEX_BYTES;
+const CLIENT_ID_AT: usize = (STAMP_AT + STAMP_BYTES + 3) & ~3;
 
 // The deviceId limit already keeps every field within IoTDA's: checked here, at compile time, so the
 // clientId needs no run-time check (Err.LongClientId stays for bindings that assemble their own).
@@ -47,12 +49,16 @@ export function credentials(idLength: i32, secretLength: i32, timeMs: f64, authT
   if (!isIdCharset(IN, idLength)) return Err.IdCharset;
   if (secretLength == 0) return Err.EmptySecret;
   if (<u32>secretLength > SECRET_MAX_BYTES) return Err.LongSecret;
+  // Bindings hand over a string's bytes as they are (lib/signer.ts: a lone surrogate as its
+  // generalized 3-byte form), so host and device refuse the same secrets here, by name.
+  if (!isUtf8(IN + idLength, secretLength)) return Err.SecretUtf8;
   if (!isStampable(timeMs)) return Err.Time;
   if (<u32>authType > 2) return Err.AuthType;
   if (<u32>signType > 1) return Err.SignType;
   // One stamp serves as the HMAC key and as the clientId's last field.
-  writeStamp(timeMs, OUT);
-  hmacHex(OUT, STAMP_BYTES, IN + idLength, secretLength, OUT + PASSWORD_AT);
+  const stamp = OUT + STAMP_AT;
+  writeStamp(timeMs, stamp);
+  hmacHex(stamp, STAMP_BYTES, IN + idLength, secretLength, OUT);
   const clientId = OUT + CLIENT_ID_AT;
   memory.copy(clientId, IN, idLength);
   const suffix = clientId + idLength;
@@ -61,6 +67,6 @@ export function credentials(idLength: i32, secretLength: i32, timeMs: f64, authT
   store<u8>(suffix, 95, 2);
   store<u8>(suffix, 48 + signType, 3);
   store<u8>(suffix, 95, 4);
-  memory.copy(suffix + 5, OUT, STAMP_BYTES);
+  memory.copy(suffix + 5, stamp, STAMP_BYTES);
   return idLength + CLIENT_ID_SUFFIX_BYTES;
 }

@@ -12,6 +12,7 @@ export const enum Err {
   SignType = -8,
   LongClientId = -9,
   LongInput = -10,
+  SecretUtf8 = -11,
 }
 
 // Line n holds the message for code -n. One literal instead of ten keeps the .wasm small.
@@ -25,6 +26,7 @@ authType: must be 0, 1 or 2
 signType: must be 0 or 1
 clientId: at most 256 characters
 input: at most 512 bytes
+secret: must be valid UTF-8
 `;
 const LINE_FEED: u16 = 10;
 

@@ -3,8 +3,8 @@
 // IoTDA keys are the UTC hour, so consecutive signings share the key. Caching the state after the
 // (key ^ ipad) and (key ^ opad) blocks saves two of the four compressions of a short message.
 
-import { hexEncode } from "./hex";
-import { BLOCK_BYTES, CONTEXT_BLOCK, CONTEXT_BYTES, DIGEST_BYTES, IV, compress, finish, start, update } from "./sha256";
+import { hexWords } from "./hex";
+import { BLOCK_BYTES, CONTEXT_BLOCK, CONTEXT_BYTES, DIGEST_BYTES, IV, compress, finish, forget, pad, start, update } from "./sha256";
 
 /** The HMAC hashing context. */
 const CTX: usize = memory.data(CONTEXT_BYTES, 16);
@@ -14,7 +14,7 @@ const PAD: usize = memory.data(BLOCK_BYTES, 16);
 const INNER: usize = memory.data(DIGEST_BYTES, 16);
 /** State after compressing K0 ^ opad. */
 const OUTER: usize = memory.data(DIGEST_BYTES, 16);
-/** Digest of a key longer than a block, which stands in for that key; then the HMAC. */
+/** Digest of a key longer than a block, which stands in for that key. */
 const DIGEST: usize = memory.data(DIGEST_BYTES, 16);
 /** Length of the cached key; -1 until the first key, so nothing matches. */
 let cachedKeyLength: i32 = -1;
@@ -54,8 +54,9 @@ function useKey(key: usize, length: i32): void {
 export const HMAC_HEX_BYTES: i32 = 64;
 
 /**
- * Writes HMAC-SHA256(key, message) as 64 lowercase hex characters at `dst`. When it returns, the
- * message is gone from the context and the schedule: the outer hash overwrites both.
+ * Writes HMAC-SHA256(key, message) as 64 lowercase hex characters at `dst`. When it returns, nothing
+ * derived from the message is left in the core's memory but that hex: the context and the schedule
+ * are zeroed, and the key's midstates (kept) depend on the key alone.
  */
 export function hmacHex(key: usize, keyLength: i32, message: usize, messageLength: i32, dst: usize): void {
   useKey(key, keyLength);
@@ -65,6 +66,7 @@ export function hmacHex(key: usize, keyLength: i32, message: usize, messageLengt
   // 32 bytes that follow its key block: no copy, and its one block is padded in place.
   finish(CTX, CTX + CONTEXT_BLOCK);
   start(CTX, OUTER, BLOCK_BYTES + DIGEST_BYTES);
-  finish(CTX, DIGEST);
-  hexEncode(DIGEST, DIGEST_BYTES, dst);
+  pad(CTX);
+  hexWords(CTX, DIGEST_BYTES >> 2, dst);
+  forget(CTX);
 }

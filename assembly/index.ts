@@ -1,9 +1,10 @@
 // The core's ABI, shared by lib/signer.ts (Node) and native/iotda_signer.c (wasm2c on the device).
 // Everything works on two static 512-byte areas, IN and OUT; nothing allocates, so memory never grows
 // and only [0, used()) is ever touched.
-//   credentials(idLength, secretLength, timeMs, authType, signType): id at IN[0..), the secret right
-//     after it. Returns the clientId's length, or a negative code (errors.ts) before touching OUT.
-//     OUT = timestamp (10 ASCII bytes) | password (64 lowercase hex) | clientId.
+//   credentials(idLength, secretLength, timeMs, authType, signType): id at IN[0..), the secret (which
+//     must be well-formed UTF-8) right after it. Returns the clientId's length, or a negative code
+//     (errors.ts) before touching OUT.
+//     OUT[0..64) password (lowercase hex), OUT[64..74) timestamp (ASCII), OUT[76..) clientId.
 //   hmac_hex(keyLength, messageLength): key at IN[0..), message after it; 64 hex chars at OUT.
 //   sha256_reset / sha256_update(length) from IN / sha256_digest: 32 bytes at OUT.
 //   error_text(code): the message for a negative code at OUT; returns its length.

@@ -35,7 +35,8 @@ const K: usize = memory.data<u32>([
 ]);
 
 /** Message schedule W(0..63), shared by all contexts (compression never nests). */
-const W: usize = memory.data(256, 16);
+const SCHEDULE_BYTES: i32 = 256;
+const W: usize = memory.data(SCHEDULE_BYTES, 16);
 
 // Big-endian word from bytes: byte loads keep it alignment-free, which also suits strict-align MCUs.
 // @ts-ignore: decorator
@@ -73,11 +74,20 @@ const W: usize = memory.data(256, 16);
  */
 export function compress(out: usize, state: usize, block: usize): void {
   for (let i: usize = 0; i < 64; i += 4) store<u32>(W + i, loadBE(block + i));
-  // p points at W[t-16] while W[t] (p + 64) is computed from W[t-2], W[t-7], W[t-15] and W[t-16];
-  // two words per iteration halve the loop's overhead.
+  // p points at W[t-16] while W[t] (p + 64) and W[t+1] are computed from W[t-2], W[t-7], W[t-15] and
+  // W[t-16] (and their successors); two words per iteration halve the loop's overhead. The words
+  // the last iteration made or read again (W[t-2], W[t-1], W[t-16] = its W[t-14]) stay in locals:
+  // the C compiler cannot tell that a store through p + 64 does not change what p + 56 reads next.
+  let previous2 = load<u32>(W, 56), previous1 = load<u32>(W, 60), oldest = load<u32>(W);
   for (let p = W; p < W + 192; p += 8) {
-    store<u32>(p, sigma1(load<u32>(p, 56)) + load<u32>(p, 36) + sigma0(load<u32>(p, 4)) + load<u32>(p), 64);
-    store<u32>(p, sigma1(load<u32>(p, 60)) + load<u32>(p, 40) + sigma0(load<u32>(p, 8)) + load<u32>(p, 4), 68);
+    const second = load<u32>(p, 4), third = load<u32>(p, 8);
+    const next2 = sigma1(previous2) + load<u32>(p, 36) + sigma0(second) + oldest;
+    const next1 = sigma1(previous1) + load<u32>(p, 40) + sigma0(third) + second;
+    store<u32>(p, next2, 64);
+    store<u32>(p, next1, 68);
+    previous2 = next2;
+    previous1 = next1;
+    oldest = third;
   }
   let a = load<u32>(state), b = load<u32>(state, 4), c = load<u32>(state, 8), d = load<u32>(state, 12);
   let e = load<u32>(state, 16), f = load<u32>(state, 20), g = load<u32>(state, 24), h = load<u32>(state, 28);
@@ -142,8 +152,8 @@ function zero(block: usize, from: usize, to: usize): void {
   for (; word < to; word += 4) store<u32>(block + word, 0);
 }
 
-/** Pads, compresses the last block(s) and writes the 32-byte digest at `dst`. */
-export function finish(ctx: usize, dst: usize): void {
+/** Pads and compresses the last block(s): the digest is then the eight state words at `ctx`. */
+export function pad(ctx: usize): void {
   const count = load<u64>(ctx, COUNT);
   const block = ctx + CONTEXT_BLOCK;
   let used = <usize>count & 63;
@@ -159,5 +169,24 @@ export function finish(ctx: usize, dst: usize): void {
   storeBE(block + 56, <u32>(bits >> 32));
   storeBE(block + 60, <u32>bits);
   compress(ctx, ctx, block);
+}
+
+/** Pads, compresses the last block(s) and writes the 32-byte digest at `dst`. */
+export function finish(ctx: usize, dst: usize): void {
+  pad(ctx);
   for (let i: usize = 0; i < 32; i += 4) storeBE(dst + i, load<u32>(ctx + i));
+}
+
+/** Zeroes `bytes` (a multiple of 8) at the 8-byte aligned `at`. */
+// @ts-ignore: decorator
+@inline function zeroAligned(at: usize, bytes: usize): void {
+  for (let p = at; p < at + bytes; p += 8) store<u64>(p, 0);
+}
+
+/** Zeroes `ctx` and the schedule, from which what the last compression hashed could be recovered. */
+// @ts-ignore: decorator
+@inline export function forget(ctx: usize): void {
+  // Inlined, the callers' constant addresses let the C compiler drop the per-store checks.
+  zeroAligned(ctx, CONTEXT_BYTES);
+  zeroAligned(W, SCHEDULE_BYTES);
 }

@@ -17,7 +17,11 @@ console.log(`\nconnect (TLS + CONNECT -> CONNACK), median of ${connect.iteration
 console.log(
   JSON.stringify({
     quick,
-    wasm_vs_node_crypto: Number(sign.wasm_vs_node_crypto.toFixed(3)),
+    sign_uncached_vs_node_crypto: Number(sign.sign_uncached_vs_node_crypto.toFixed(3)),
+    sign_cached_vs_node_crypto_midstate: Number(sign.sign_cached_vs_node_crypto_midstate.toFixed(3)),
+    sign_cached_vs_node_crypto_keyobject: Number(sign.sign_cached_vs_node_crypto_keyobject.toFixed(3)),
+    sign_uncached_vs_noble: Number(sign.sign_uncached_vs_noble.toFixed(3)),
+    sign_cached_vs_noble: Number(sign.sign_cached_vs_noble.toFixed(3)),
     wasm_bytes: sign.wasm_bytes,
     connect_ours_vs_mqttjs: Number(connect.ratio.toFixed(3)),
     sign,

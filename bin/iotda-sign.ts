@@ -50,27 +50,47 @@ function parse(args: string[]) {
   }
 }
 
+/** Epoch ms of UTC fields as given; unlike Date.UTC, years 0-99 stay themselves. */
+function utcMs(year: number, month: number, day: number, hour: number, minute = 0, second = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.setUTCHours(hour, minute, second);
+}
+
+/**
+ * True when the fields name a real instant: the Date setters roll 2023-02-29 over into March and
+ * hour 24 into the next day, but only a real date and time survives the round trip.
+ */
+function isReal(year: number, month: number, day: number, hour: number, minute = 0, second = 0): boolean {
+  const back = new Date(utcMs(year, month, day, hour, minute, second));
+  return (
+    back.getUTCFullYear() === year &&
+    back.getUTCMonth() === month - 1 &&
+    back.getUTCDate() === day &&
+    back.getUTCHours() === hour &&
+    back.getUTCMinutes() === minute &&
+    back.getUTCSeconds() === second
+  );
+}
+
 /** Epoch ms of the start of a `YYYYMMDDHH` UTC hour, which must exist. */
 function timestampToMs(stamp: string): number {
-  const invalid = new InputError("timestamp: must be YYYYMMDDHH, a real UTC hour, e.g. 2018072417");
-  if (!/^\d{10}$/.test(stamp)) throw invalid;
-  const [year, month, day, hour] = [stamp.slice(0, 4), stamp.slice(4, 6), stamp.slice(6, 8), stamp.slice(8)].map(Number);
-  const ms = Date.UTC(year, month - 1, day, hour);
-  // Date.UTC rolls 2023-02-29 over into March: a real hour survives the round trip.
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || back.getUTCHours() !== hour) {
-    throw invalid;
+  const fields = /^(\d{4})(\d{2})(\d{2})(\d{2})$/.exec(stamp)?.slice(1).map(Number);
+  if (!fields || !isReal(fields[0], fields[1], fields[2], fields[3])) {
+    throw new InputError("timestamp: must be YYYYMMDDHH, a real UTC hour, e.g. 2018072417");
   }
-  return ms;
+  return utcMs(fields[0], fields[1], fields[2], fields[3]);
 }
 
 // Date-time with seconds and fraction optional, and a zone: without one JavaScript would read local time.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
 
 function isoToMs(text: string): number {
-  const ms = ISO_8601.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) throw new InputError("time: must be ISO 8601 with Z or an offset, e.g. 2018-07-24T17:56:20Z");
-  return ms;
+  const fields = ISO_8601.exec(text)?.slice(1).map((field) => Number(field ?? 0));
+  // Date.parse alone would read 2018-02-30 as March 2 and 24:00 as the next day.
+  const real = fields && isReal(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]) && fields[6] <= 23 && fields[7] <= 59;
+  if (!real) throw new InputError("time: must be ISO 8601 with Z or an offset, a real date and time, e.g. 2018-07-24T17:56:20Z");
+  return Date.parse(text);
 }
 
 /** A single decimal digit as a number; anything else as NaN, which the signer rejects by field name. */
@@ -79,10 +99,25 @@ function digit(text: string | undefined, fallback: number): number {
   return /^\d$/.test(text) ? Number(text) : NaN;
 }
 
-function readSecret(values: ReturnType<typeof parse>): string {
+/** The bytes on standard input without one trailing newline (LF or CR LF). */
+function readStdinSecret(): Uint8Array {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(0);
+  } catch (error) {
+    // A directory, a closed descriptor, ...: the system's reason, which carries no input.
+    throw new InputError(`secret: cannot read standard input (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  let end = bytes.length;
+  if (bytes[end - 1] === 0x0a) end -= bytes[end - 2] === 0x0d ? 2 : 1;
+  return bytes.subarray(0, end);
+}
+
+/** The secret as given: stdin's bytes go to the signer undecoded, so it refuses any that are not UTF-8. */
+function readSecret(values: ReturnType<typeof parse>): string | Uint8Array {
   if (values.secret !== undefined && values["secret-stdin"]) throw new InputError("secret: use --secret or --secret-stdin, not both");
   if (values.secret !== undefined) return values.secret;
-  if (values["secret-stdin"]) return readFileSync(0, "utf8").replace(/\r?\n$/, "");
+  if (values["secret-stdin"]) return readStdinSecret();
   const fromEnv = process.env.IOTDA_SECRET;
   if (fromEnv !== undefined) return fromEnv;
   throw new InputError("secret: required: --secret, --secret-stdin or IOTDA_SECRET");

@@ -19,7 +19,8 @@ interface Core {
 
 export interface SignOptions {
   deviceId: string;
-  secret: string;
+  /** Text, or its UTF-8 bytes; either must be well-formed UTF-8 (no lone surrogate). */
+  secret: string | Uint8Array;
   /** The instant to sign for, a Date or epoch milliseconds; now when left out. */
   time?: Date | number;
   /** 0 = deviceId, 1 = one-model-one-secret, 2 = nodeId. */
@@ -44,36 +45,60 @@ const core = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(CORE_U
 const AREA_BYTES = 512;
 /** A length the core rejects as too long, passed for text that did not fit the input area. */
 const TOO_LONG = AREA_BYTES + 1;
-const STAMP_BYTES = 10;
 const HEX_BYTES = 64;
-/** Output layout of credentials(): stamp, password, clientId. */
-const CLIENT_ID_AT = STAMP_BYTES + HEX_BYTES;
+/** Output layout of credentials(): password, stamp, clientId (assembly/index.ts). */
+const STAMP_AT = HEX_BYTES;
+const STAMP_END = STAMP_AT + 10;
+const CLIENT_ID_AT = 76;
 
 const input = new Uint8Array(core.memory.buffer, core.in_ptr(), AREA_BYTES);
 // A Buffer for its native latin1 decoding; every byte the core writes as text is ASCII.
 const output = Buffer.from(core.memory.buffer, core.out_ptr(), AREA_BYTES);
-const encoder = new TextEncoder();
+
+/**
+ * What becomes of a lone surrogate (ill-formed UTF-16) in a string: U+FFFD, as node:crypto and
+ * TextEncoder have it, or its own 3-byte form (generalized UTF-8, WTF-8), which is not UTF-8: the
+ * core refuses it in a secret, as the device does for the same string.
+ */
+type LoneSurrogate = "replace" | "keep";
 
 /** Writes `text` as UTF-8 at input[at..]; returns the end offset, or TOO_LONG when it does not fit. */
-function writeText(text: string, at: number): number {
+function writeText(text: string, at: number, lone: LoneSurrogate): number {
   const length = text.length;
   // UTF-8 never takes fewer bytes than UTF-16 code units, so this much is a sure overflow.
   if (at + length > AREA_BYTES) return TOO_LONG;
   for (let i = 0; i < length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit >= 0x80) {
-      // Not ASCII: let the encoder redo the whole text; `read` falls short when it ran out of room.
-      const { read, written } = encoder.encodeInto(text, input.subarray(at));
-      return read < length ? TOO_LONG : at + written;
-    }
+    if (unit >= 0x80) return writeNonAscii(text, i, at + i, lone);
     input[at + i] = unit;
   }
   return at + length;
 }
 
+/** Writes text[from..] at input[at..] code point by code point; returns the end or TOO_LONG. */
+function writeNonAscii(text: string, from: number, at: number, lone: LoneSurrogate): number {
+  for (let i = from; i < text.length; i++) {
+    let point = text.charCodeAt(i);
+    const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    if (point >= 0xd800 && point <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      point = 0x10000 + ((point - 0xd800) << 10) + (next - 0xdc00);
+      i++;
+    } else if (point >= 0xd800 && point <= 0xdfff && lone === "replace") {
+      point = 0xfffd;
+    }
+    const bytes = point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+    if (at + bytes > AREA_BYTES) return TOO_LONG;
+    // The lead byte: the point itself, or 110xxxxx, 1110xxxx, 11110xxx and its top bits.
+    input[at] = bytes === 1 ? point : ((0xff00 >> bytes) & 0xff) | (point >> (6 * (bytes - 1)));
+    for (let k = 1; k < bytes; k++) input[at + k] = 0x80 | ((point >> (6 * (bytes - 1 - k))) & 0x3f);
+    at += bytes;
+  }
+  return at;
+}
+
 /** Writes text or bytes at input[at..]; returns the end offset or TOO_LONG. */
-function writeInput(data: string | Uint8Array, at: number): number {
-  if (typeof data === "string") return writeText(data, at);
+function writeInput(data: string | Uint8Array, at: number, lone: LoneSurrogate): number {
+  if (typeof data === "string") return writeText(data, at, lone);
   if (at + data.length > AREA_BYTES) return TOO_LONG;
   input.set(data, at);
   return at + data.length;
@@ -94,14 +119,17 @@ function int32OrInvalid(value: unknown): number {
 }
 
 /** IoTDA MQTT credentials for one device at one instant; throws with the field and limit on bad input. */
-export function sign({ deviceId, secret, time, authType = 0, signType = 1 }: SignOptions): Credentials {
+export function sign(options: SignOptions): Credentials {
+  if (typeof options !== "object" || options === null) throw new TypeError("options: must be an object { deviceId, secret, time?, authType?, signType? }");
+  const { deviceId, secret, time, authType = 0, signType = 1 } = options;
   if (typeof deviceId !== "string") throw new TypeError("deviceId: must be a string");
-  if (typeof secret !== "string") throw new TypeError("secret: must be a string");
+  if (!isText(secret)) throw new TypeError("secret: must be a string or its UTF-8 bytes");
   const ms = time === undefined ? Date.now() : time instanceof Date ? time.getTime() : time;
   if (typeof ms !== "number") throw new TypeError("time: must be a Date or epoch milliseconds");
-  const idEnd = writeText(deviceId, 0);
+  // Strings reach the core as they are, lone surrogates included, for it to accept or refuse.
+  const idEnd = writeText(deviceId, 0, "keep");
   // An id that did not fit is rejected before the secret's length is looked at.
-  const secretEnd = idEnd === TOO_LONG ? idEnd : writeText(secret, idEnd);
+  const secretEnd = idEnd === TOO_LONG ? idEnd : writeInput(secret, idEnd, "keep");
   const secretLength = secretEnd === TOO_LONG ? TOO_LONG : secretEnd - idEnd;
   let result: number;
   try {
@@ -113,22 +141,23 @@ export function sign({ deviceId, secret, time, authType = 0, signType = 1 }: Sig
   const credentials = {
     clientId: output.toString("latin1", CLIENT_ID_AT, CLIENT_ID_AT + result),
     username: deviceId,
-    password: output.toString("latin1", STAMP_BYTES, CLIENT_ID_AT),
-    timestamp: output.toString("latin1", 0, STAMP_BYTES),
+    password: output.toString("latin1", 0, HEX_BYTES),
+    timestamp: output.toString("latin1", STAMP_AT, STAMP_END),
   };
   output.fill(0, 0, CLIENT_ID_AT + result);
   return credentials;
 }
 
 /**
- * Lowercase hex HMAC-SHA256; key and message (UTF-8 text or bytes) together at most 512 bytes. The core
+ * Lowercase hex HMAC-SHA256; key and message (UTF-8 text, a lone surrogate read as U+FFFD as
+ * node:crypto reads it, or bytes) together at most 512 bytes. The core
  * keeps the last key to reuse its midstates: meant for public keys such as IoTDA's hour stamps.
  */
 export function hmacHex(key: string | Uint8Array, message: string | Uint8Array): string {
   if (!isText(key)) throw new TypeError("key: must be a string or Uint8Array");
   if (!isText(message)) throw new TypeError("message: must be a string or Uint8Array");
-  const keyEnd = writeInput(key, 0);
-  const messageEnd = keyEnd === TOO_LONG ? keyEnd : writeInput(message, keyEnd);
+  const keyEnd = writeInput(key, 0, "replace");
+  const messageEnd = keyEnd === TOO_LONG ? keyEnd : writeInput(message, keyEnd, "replace");
   let result: number;
   try {
     result = core.hmac_hex(keyEnd, messageEnd === TOO_LONG ? TOO_LONG : messageEnd - keyEnd);

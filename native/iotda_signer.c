@@ -1,16 +1,36 @@
 /*
- * Runs the core's `credentials` export (ABI in assembly/index.ts) on a fresh instance under a trap handler.
+ * Runs the core's `credentials` export (ABI in assembly/index.ts) on one instance kept for the life
+ * of the program, under a trap handler.
+ *
+ * Keeping the instance is what makes a device call cheap: no allocation, no copy of the data
+ * segment, and the key cache of the core (the midstates of the hour stamp, which is public) carries
+ * over, so a re-sign within the same hour costs two compressions instead of four. What held the
+ * secret or anything derived from it does not outlive a call: the core clears its hash context and
+ * schedule (assembly/hmac.ts), this file the input area and the password in the output area.
  */
 #include "iotda_signer.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "iotda_core.h"
 
-#define PASSWORD_AT 10  /* out[0..10) timestamp, out[10..74) password, out[74..) clientId */
-#define CLIENT_ID_AT 74
+/* The core's output: out[0..64) password, out[64..74) timestamp, out[76..) clientId. */
+#define PASSWORD_BYTES 64
+#define STAMP_AT 64
+#define STAMP_BYTES 10
+#define CLIENT_ID_AT 76
+
+_Static_assert(offsetof(iotda_credentials_t, password) % 4 == 0 && offsetof(iotda_credentials_t, client_id) % 4 == 0,
+               "copy_words() needs word-aligned destinations");
+_Static_assert(sizeof(((iotda_credentials_t*)0)->client_id) % 4 == 1, "client_id holds whole words and the NUL");
+
+/* Static rather than heap: the firmware signs on every connect, so it would be held anyway. */
+static w2c_iotda core;
+/* False before the first call and after a trap, which may have left the instance inconsistent. */
+static bool core_ready;
 
 typedef struct {
   const char* device_id;
@@ -26,8 +46,8 @@ typedef struct {
 } sign_call_t;
 
 /* Host pointer to [at, at + n) of the core's memory; traps unless all of it is backed. */
-static uint8_t* span(w2c_iotda* core, uint32_t at, uint64_t n) {
-  wasm_rt_memory_t* memory = w2c_iotda_memory(core);
+static uint8_t* span(uint32_t at, uint64_t n) {
+  wasm_rt_memory_t* memory = w2c_iotda_memory(&core);
   if ((uint64_t)at + n > memory->size)
     wasm_rt_trap(WASM_RT_TRAP_OOB);
   return memory->data + at;
@@ -47,46 +67,71 @@ static void copy_message(char* error, const char* prefix, const uint8_t* text, s
   error[used + length] = 0;
 }
 
+static size_t whole_words(size_t bytes) {
+  return (bytes + 3) & ~(size_t)3;
+}
+
+/*
+ * Copies `bytes` rounded up to whole words between word-aligned places. A loop the compiler must
+ * not turn into a memcpy call: Moddable builds this file with -Os, where GCC calls memcpy even
+ * for a fixed size, and small C libraries (picolibc) copy byte by byte.
+ */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+static void copy_words(void* dest, const uint8_t* src, size_t bytes) {
+  uint32_t* d = dest;
+  const uint32_t* s = (const uint32_t*)(const void*)src;
+  for (size_t i = 0; i < whole_words(bytes) / 4; i++)
+    d[i] = s[i];
+}
+
 /* Everything that runs core code; kept apart so no local of it is live across a longjmp. */
-static void sign_in_core(w2c_iotda* core, sign_call_t* call) {
-  wasm2c_iotda_instantiate(core);
-  uint32_t in = w2c_iotda_in_ptr(core);
-  uint8_t* input = span(core, in, IOTDA_INPUT_BYTES);
+static void sign_in_core(sign_call_t* call) {
+  if (!core_ready) {
+    wasm2c_iotda_instantiate(&core);
+    core_ready = true;
+  }
+  uint8_t* input = span(w2c_iotda_in_ptr(&core), IOTDA_INPUT_BYTES);
   /* Copy only what fits the input area; the core rejects longer fields by length alone,
      before it reads their bytes. */
+  size_t copied = 0;
   if (call->device_id_length <= IOTDA_INPUT_BYTES) {
     memcpy(input, call->device_id, call->device_id_length);
-    if (call->secret_length <= IOTDA_INPUT_BYTES - call->device_id_length)
-      memcpy(input + call->device_id_length, call->secret, call->secret_length);
+    copied = call->device_id_length;
+    if (call->secret_length <= IOTDA_INPUT_BYTES - copied) {
+      memcpy(input + copied, call->secret, call->secret_length);
+      copied += call->secret_length;
+    }
   }
-  int32_t n = (int32_t)w2c_iotda_credentials(core, wasm_length(call->device_id_length),
+  int32_t n = (int32_t)w2c_iotda_credentials(&core, wasm_length(call->device_id_length),
                                              wasm_length(call->secret_length), call->time_ms,
                                              (uint32_t)call->auth_type, (uint32_t)call->sign_type);
-  uint32_t out = w2c_iotda_out_ptr(core);
+  wasm_rt_wipe(input, whole_words(copied));
+  uint32_t out = w2c_iotda_out_ptr(&core);
   if (n < 0) {
-    uint32_t length = w2c_iotda_error_text(core, (uint32_t)n);
-    copy_message(call->error, "", span(core, out, length), length);
+    uint32_t length = w2c_iotda_error_text(&core, (uint32_t)n);
+    copy_message(call->error, "", span(out, length), length);
     call->code = n;
     return;
   }
   if (n == 0 || n > (int32_t)sizeof call->out->client_id - 1)
     wasm_rt_trap(WASM_RT_TRAP_OOB); /* outside the ABI: never trust it for a copy */
-  const uint8_t* result = span(core, out, CLIENT_ID_AT + (uint32_t)n);
-  memcpy(call->out->timestamp, result, PASSWORD_AT);
-  call->out->timestamp[PASSWORD_AT] = 0;
-  memcpy(call->out->password, result + PASSWORD_AT, CLIENT_ID_AT - PASSWORD_AT);
-  call->out->password[CLIENT_ID_AT - PASSWORD_AT] = 0;
-  memcpy(call->out->client_id, result + CLIENT_ID_AT, (size_t)n);
+  uint8_t* output = span(out, CLIENT_ID_AT + whole_words((size_t)n));
+  copy_words(call->out->password, output, PASSWORD_BYTES);
+  call->out->password[PASSWORD_BYTES] = 0;
+  wasm_rt_wipe(output, PASSWORD_BYTES);
+  memcpy(call->out->timestamp, output + STAMP_AT, STAMP_BYTES);
+  call->out->timestamp[STAMP_BYTES] = 0;
+  copy_words(call->out->client_id, output + CLIENT_ID_AT, (size_t)n);
   call->out->client_id[n] = 0;
   call->out->client_id_length = (size_t)n;
   call->code = 0;
 }
 
-static wasm_rt_trap_t run(w2c_iotda* core, sign_call_t* call) {
+static wasm_rt_trap_t run(sign_call_t* call) {
   jmp_buf env;
   wasm_rt_trap_t trap = WASM_RT_TRY(env);
   if (trap == WASM_RT_TRAP_NONE)
-    sign_in_core(core, call);
+    sign_in_core(call);
   WASM_RT_END_TRY();
   return trap;
 }
@@ -102,16 +147,12 @@ int iotda_sign(const char* device_id,
                char error[IOTDA_ERROR_BYTES]) {
   sign_call_t call = {device_id, device_id_length, secret, secret_length, time_ms,
                       auth_type, sign_type,        out,    error,         IOTDA_TRAP};
-  w2c_iotda* core = malloc(sizeof *core); /* the instance holds the core's whole memory */
-  if (core == NULL) {
-    memset(out, 0, sizeof *out);
-    copy_message(error, "signer: out of memory", (const uint8_t*)"", 0);
-    return IOTDA_NO_MEMORY;
-  }
-  wasm_rt_trap_t trap = run(core, &call);
-  wasm2c_iotda_free(core); /* wipes the memory: the input area with the secret, the hash state */
-  free(core);
+  wasm_rt_trap_t trap = run(&call);
   if (trap != WASM_RT_TRAP_NONE) {
+    /* Wherever the core stopped, the secret may still be in its memory: wipe all of it, and
+       instantiate afresh next time. */
+    wasm2c_iotda_free(&core);
+    core_ready = false;
     const char* name = wasm_rt_trap_name(trap);
     copy_message(error, "signer: trap ", (const uint8_t*)name, strlen(name));
     call.code = IOTDA_TRAP;

@@ -1,7 +1,8 @@
 /*
  * IoTDA credentials from the wasm2c-compiled core, for C callers (the XS binding, tests, bench).
- * Each call allocates a core instance (its memory inside) on the heap, signs, copies the result
- * out, then wipes and frees it: nothing stays allocated between signings.
+ * One core instance (its memory inside, about 2.7 KB) is kept in static memory for the life of the
+ * program, with the midstates of the last hour's key; nothing secret stays in it between calls.
+ * Not reentrant: call it from one thread (XS runs one machine per task).
  */
 #ifndef IOTDA_SIGNER_H
 #define IOTDA_SIGNER_H
@@ -11,9 +12,10 @@
 #define IOTDA_INPUT_BYTES 512 /* the core's input area: deviceId then secret */
 #define IOTDA_ERROR_BYTES 96  /* longest core or signer message, with its NUL */
 
+/* In this order, password and client_id start on a word, where iotda_sign copies them a word at a time. */
 typedef struct {
-  char timestamp[11];  /* YYYYMMDDHH */
   char password[65];   /* lowercase hex HMAC-SHA256 */
+  char timestamp[11];  /* YYYYMMDDHH */
   char client_id[257]; /* {deviceId}_{authType}_{signType}_{timestamp} */
   size_t client_id_length;
 } iotda_credentials_t;
@@ -21,7 +23,7 @@ typedef struct {
 /*
  * Fills `out` (NUL-terminated strings) and returns 0. Otherwise writes a NUL-terminated message to
  * `error` and returns the core's negative code (its message names the field and limit, never an
- * input value), IOTDA_TRAP if the core trapped, or IOTDA_NO_MEMORY if the heap could not hold it.
+ * input value), or IOTDA_TRAP if the core trapped (the next call instantiates it afresh).
  */
 int iotda_sign(const char* device_id,
                size_t device_id_length,
@@ -34,6 +36,5 @@ int iotda_sign(const char* device_id,
                char error[IOTDA_ERROR_BYTES]);
 
 #define IOTDA_TRAP (-1000)
-#define IOTDA_NO_MEMORY (-1001)
 
 #endif

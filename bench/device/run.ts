@@ -1,6 +1,6 @@
 // `npm run bench:device`: the wasm2c core on a simulated rv32imc (QEMU virt, -icount, semihosting):
-// instructions per password signing and code sizes, next to a plain C HMAC-SHA256. A benchmark, not
-// a test. Last line: one JSON object.
+// instructions per iotda_sign call, the firmware's path, first; then per signing on the bare core,
+// next to a plain C HMAC-SHA256, and code sizes. A benchmark, not a test. Last line: one JSON object.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +23,7 @@ const LINK = [
   "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=0x100000",
   "-Wl,--defsym=__ram=0x80100000,--defsym=__ram_size=0x100000",
   "-Wl,--defsym=__stack_size=0x4000", // room below the harness for the painted stack measurement
+  "-Wl,--wrap=malloc,--wrap=calloc", // the harness counts heap allocations on the device path
 ];
 
 const found = (tool: string) => spawnSync(tool, ["--version"]).status === 0;
@@ -65,14 +66,17 @@ function linkedBytes(map: string, object: string): { code: number; rodata: numbe
   return bytes;
 }
 
-/** Builds the harness with `optimize` flags, runs it in QEMU; returns its counts, objects and map. */
-function buildAndRun(tag: string, optimize: string[]) {
+/**
+ * Builds the harness with `optimize` flags (and `extra` sources linked ahead of the C library), runs
+ * it in QEMU; returns its counts, objects and map.
+ */
+function buildAndRun(tag: string, optimize: string[], extra: string[] = []) {
   const flags = [...RV, ...optimize];
   const objects = Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, compile("riscv64-unknown-elf-gcc", flags, source, tag)]));
-  const harness = compile("riscv64-unknown-elf-gcc", flags, join(here, "harness.c"), tag);
+  const others = [join(here, "harness.c"), ...extra].map((source) => compile("riscv64-unknown-elf-gcc", flags, source, tag));
   const elf = join(work, `bench.${tag}.elf`);
   const map = join(work, `bench.${tag}.map`);
-  execFileSync("riscv64-unknown-elf-gcc", [...flags, ...LINK, `-Wl,-Map=${map}`, ...Object.values(objects), harness, "-o", elf]);
+  execFileSync("riscv64-unknown-elf-gcc", [...flags, ...LINK, `-Wl,-Map=${map}`, ...Object.values(objects), ...others, "-o", elf]);
   const qemu = spawnSync(
     "qemu-system-riscv32",
     ["-machine", "virt", "-bios", "none", "-icount", "shift=0", "-nographic", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
@@ -96,6 +100,8 @@ function buildAndRun(tag: string, optimize: string[]) {
 
 const { output, counts, objects, map } = buildAndRun("rv32", ["-O2"]);
 process.stdout.write(output);
+// The same with a C library that copies and fills word by word, as the ESP32's does.
+const wordLibc = buildAndRun("wordlibc", ["-O2"], [join(here, "libc_word.c")]).counts;
 // Moddable's ESP32 flags for app C: the generated file raises itself to -O2 (native/build.ts).
 const moddable = buildAndRun("moddable", ["-Os", "-fno-inline-functions", "-fno-jump-tables"]).counts;
 
@@ -114,34 +120,61 @@ const xtensa =
       )
     : undefined;
 
+const signerBytes = linked.signer.code + linked.signer.rodata;
+const codeBytes = coreAndRuntime + signerBytes;
 console.log(
-  `rv32imc instructions per password signing: wasm2c core ${counts.core_cached} (key cache hit), ${counts.core_uncached} (miss); ` +
-    `device path ${counts.device_path} (instantiate, sign, wipe, free; ${counts.allocator} of it this C library's malloc+free); ` +
-    `plain C ${counts.reference}`,
+  `rv32imc instructions per iotda_sign call, the firmware's path (picolibc): ${counts.device_call_new_hour} in a new hour, ` +
+    `${counts.device_call_same_hour} re-signing in the same hour; the first call after boot or a trap ${counts.device_call_first} ` +
+    `(instantiates); heap allocations ${counts.device_call_allocations}`,
 );
-console.log(`  with Moddable's ESP32 C flags (-Os -fno-inline-functions): core ${moddable.core_cached} (hit), ${moddable.core_uncached} (miss); plain C ${moddable.reference}`);
+console.log(
+  `  with word-wise memcpy/memmove/memset (libc_word.c, as ESP-IDF's newlib): ${wordLibc.device_call_new_hour} new hour, ` +
+    `${wordLibc.device_call_same_hour} same hour, first ${wordLibc.device_call_first}; the path allocates nothing, so no allocator enters`,
+);
+console.log(`rv32imc instructions per signing on the bare core: ${counts.core_cached} key cached, ${counts.core_uncached} not; plain C ${counts.reference}`);
+console.log(
+  `  with Moddable's ESP32 C flags (-Os -fno-inline-functions): device path ${moddable.device_call_new_hour} new hour, ` +
+    `${moddable.device_call_same_hour} same hour; core ${moddable.core_cached} (hit), ${moddable.core_uncached} (miss); plain C ${moddable.reference}`,
+);
 console.log(
   `rv32imc bytes linked (code + rodata): core ${linked.core.code} + ${linked.core.rodata}, runtime ${linked.runtime.code} + ${linked.runtime.rodata}` +
-    ` = ${coreAndRuntime}; signer ${linked.signer.code} + ${linked.signer.rodata}; plain C ${linked.plainC.code} + ${linked.plainC.rodata}`,
+    `, signer ${linked.signer.code} + ${linked.signer.rodata} = ${codeBytes}; plain C ${linked.plainC.code} + ${linked.plainC.rodata}`,
 );
 console.log(`rv32imc object .text (every export, before --gc-sections): ${JSON.stringify(objectTextBytes)}`);
 if (xtensa) console.log(`xtensa-lx106 object .text: ${JSON.stringify(xtensa)}`);
-console.log(`RAM while signing: ${counts.instance_bytes} bytes of heap (the instance; ${backed} of it backed Wasm memory) + ~${counts.stack_bytes} of stack`);
+console.log(
+  `RAM: ${counts.instance_bytes} bytes of static memory for the life of the program (the kept instance; ${backed} of it backed Wasm memory), ` +
+    `no heap; ~${counts.stack_bytes} bytes of stack during a call`,
+);
 console.log(
   JSON.stringify({
     target: "rv32imc",
+    device_call_new_hour: counts.device_call_new_hour,
+    device_call_same_hour: counts.device_call_same_hour,
+    device_call_first: counts.device_call_first,
+    device_call_allocations: counts.device_call_allocations,
+    word_libc: {
+      device_call_new_hour: wordLibc.device_call_new_hour,
+      device_call_same_hour: wordLibc.device_call_same_hour,
+      device_call_first: wordLibc.device_call_first,
+    },
+    code_bytes: codeBytes,
     instructionsPerSigning: {
       coreCached: counts.core_cached,
       coreUncached: counts.core_uncached,
-      devicePath: counts.device_path,
-      allocator: counts.allocator,
       plainC: counts.reference,
-      moddableFlags: { coreCached: moddable.core_cached, coreUncached: moddable.core_uncached, plainC: moddable.reference },
+      moddableFlags: {
+        deviceCallNewHour: moddable.device_call_new_hour,
+        deviceCallSameHour: moddable.device_call_same_hour,
+        coreCached: moddable.core_cached,
+        coreUncached: moddable.core_uncached,
+        plainC: moddable.reference,
+      },
     },
     linkedBytes: { ...linked, coreAndRuntime },
     objectTextBytes,
     ...(xtensa && { xtensaLx106ObjectTextBytes: xtensa }),
-    ramBytes: { instance: counts.instance_bytes, backedMemory: backed, stack: counts.stack_bytes },
+    ramBytes: { staticInstance: counts.instance_bytes, backedMemory: backed, heap: 0, stack: counts.stack_bytes },
   }),
 );
 rmSync(work, { recursive: true, force: true });

@@ -11,12 +11,12 @@ function signed(id: string, secret: string, ms: f64, authType: i32, signType: i3
 }
 
 describe("credentials", () => {
-  it("lays out stamp, password and clientId", () => {
+  it("lays out password, stamp and clientId", () => {
     const n = signed("dev1", "12345678", APRIL_14_0130, 0, 1);
     expect(n).toBe(19);
-    expect(take(OUT, 10)).toBe("2025041401");
-    expect(take(OUT + 10, 64)).toBe(HUAWEI);
-    expect(take(OUT + 74, n)).toBe("dev1_0_1_2025041401");
+    expect(take(OUT, 64)).toBe(HUAWEI);
+    expect(take(OUT + 64, 10)).toBe("2025041401");
+    expect(take(OUT + 76, n)).toBe("dev1_0_1_2025041401");
   });
 
   it("rejects each bad field with its code", () => {
@@ -25,6 +25,7 @@ describe("credentials", () => {
     expect(signed("dev.1", "s", 0, 0, 1)).toBe(-3);
     expect(signed("dev1", "", 0, 0, 1)).toBe(-4);
     expect(signed("dev1", "s".repeat(257), 0, 0, 1)).toBe(-5);
+    expect(signed("dev1", "\u00ff\u00fe", 0, 0, 1)).toBe(-11); // put() writes each char as one byte: FF FE
     expect(signed("dev1", "s", -1, 0, 1)).toBe(-6);
     expect(signed("dev1", "s", 0, 3, 1)).toBe(-7);
     expect(signed("dev1", "s", 0, 0, 2)).toBe(-8);
@@ -52,7 +53,8 @@ describe("hmac_hex and error_text", () => {
     expect(take(OUT, error_text(-1))).toBe("deviceId: must not be empty");
     expect(take(OUT, error_text(-6))).toBe("time: must be within years 1970-9999 UTC");
     expect(take(OUT, error_text(-10))).toBe("input: at most 512 bytes");
-    expect(error_text(-11)).toBe(0);
+    expect(take(OUT, error_text(-11))).toBe("secret: must be valid UTF-8");
+    expect(error_text(-12)).toBe(0);
     expect(error_text(0)).toBe(0);
     expect(error_text(1)).toBe(0);
   });

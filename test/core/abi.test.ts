@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { CORE_URL } from "../../lib/signer";
+import { MESSAGES, UTF8 } from "../native/vectors";
 
 const bytes = readFileSync(CORE_URL);
 const module = new WebAssembly.Module(bytes);
@@ -52,22 +53,10 @@ test("the core touches no byte at or beyond used()", () => {
   memory.fill(0, used);
 });
 
-const MESSAGES = [
-  "deviceId: must not be empty",
-  "deviceId: at most 128 characters",
-  "deviceId: only letters, digits, '_' and '-'",
-  "secret: must not be empty",
-  "secret: at most 256 bytes",
-  "time: must be within years 1970-9999 UTC",
-  "authType: must be 0, 1 or 2",
-  "signType: must be 0 or 1",
-  "clientId: at most 256 characters",
-  "input: at most 512 bytes",
-];
 
 test("error_text gives each code's message, and nothing for other codes", () => {
-  MESSAGES.forEach((message, i) => assert.equal(text(OUT, core.error_text(-1 - i)), message));
-  for (const code of [0, 1, 64, -11, -2147483648]) assert.equal(core.error_text(code), 0);
+  for (const [code, message] of Object.entries(MESSAGES)) assert.equal(text(OUT, core.error_text(Number(code))), message);
+  for (const code of [0, 1, 64, -12, -2147483648]) assert.equal(core.error_text(code), 0);
 });
 
 test("credentials checks lengths before reading, and writes nothing on failure", () => {
@@ -91,6 +80,18 @@ test("credentials checks lengths before reading, and writes nothing on failure",
     assert.equal(core.credentials(idLength, secretLength, ms, authType, signType), code, `case ${[idLength, secretLength, ms]}`);
     assert.ok(memory.subarray(OUT, OUT + 512).every((b) => b === 0x5a), `output written for code ${code}`);
   }
+});
+
+test("credentials takes a secret that is well-formed UTF-8 and refuses any other, by name", () => {
+  const signWith = (secretHex: string) => {
+    const secret = Buffer.from(secretHex, "hex");
+    memory.set(Buffer.concat([Buffer.from("dev1"), secret]), IN);
+    return core.credentials(4, secret.length, 0, 0, 1);
+  };
+  for (const secret of UTF8.valid) assert.equal(signWith(secret), 19, secret);
+  for (const secret of UTF8.invalid) assert.equal(signWith(secret), -11, secret);
+  // The first failing field wins: a long secret is refused for its length, before its bytes are read.
+  assert.equal(signWith("ff".repeat(257)), -5);
 });
 
 test("hmac_hex and sha256_update refuse more than the input area", () => {

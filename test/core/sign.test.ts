@@ -86,7 +86,12 @@ const BAD: [string, Partial<Record<keyof SignOptions, unknown>>, string][] = [
   ["signType 2", { signType: 2 }, "signType: must be 0 or 1"],
   ["signType NaN", { signType: NaN }, "signType: must be 0 or 1"],
   ["deviceId not a string", { deviceId: 42 }, "deviceId: must be a string"],
-  ["secret not a string", { secret: Buffer.from(SECRET) }, "secret: must be a string"],
+  ["secret neither text nor bytes", { secret: 42 }, "secret: must be a string or its UTF-8 bytes"],
+  ["secret with a lone high surrogate", { secret: "abc\ud800" }, "secret: must be valid UTF-8"],
+  ["secret with a lone low surrogate", { secret: "\udc00abc" }, "secret: must be valid UTF-8"],
+  ["secret with surrogates in the wrong order", { secret: "\udc00\ud800" }, "secret: must be valid UTF-8"],
+  ["secret bytes FF FE", { secret: Buffer.from([0xff, 0xfe]) }, "secret: must be valid UTF-8"],
+  ["secret bytes of an encoded surrogate", { secret: Buffer.from([0xed, 0xa0, 0x80]) }, "secret: must be valid UTF-8"],
   ["time a string", { time: "2018-07-24" }, "time: must be a Date or epoch milliseconds"],
 ];
 
@@ -103,6 +108,26 @@ for (const [name, change, message] of BAD) {
     );
   });
 }
+
+test("sign without an options object names the argument", () => {
+  for (const options of [undefined, null, "dev1", 42]) {
+    assert.throws(() => sign(options as unknown as SignOptions), {
+      name: "TypeError",
+      message: "options: must be an object { deviceId, secret, time?, authType?, signType? }",
+    });
+  }
+});
+
+test("a secret is signed as its UTF-8 bytes: NUL, astral characters and bytes alike", () => {
+  for (const secret of ["a\u0000b", "\u0000", "😀 päss ✓", "\ud83d\ude00", "\ufffd"]) {
+    assert.equal(sign({ ...ok, secret }).password, expectedPassword(secret, "1970010100"), JSON.stringify(secret));
+    assert.deepEqual(sign({ ...ok, secret: Buffer.from(secret) }), sign({ ...ok, secret }));
+  }
+});
+
+test("a deviceId with a lone surrogate is refused for its characters", () => {
+  assert.throws(() => sign({ ...ok, deviceId: "dev\ud800" }), { message: "deviceId: only letters, digits, '_' and '-'" });
+});
 
 test("the first bad field in order deviceId, secret, time, authType, signType is reported", () => {
   assert.throws(() => sign({ deviceId: "", secret: "", time: NaN, authType: 9, signType: 9 }), { message: "deviceId: must not be empty" });
@@ -135,6 +160,15 @@ test("no secret or password stays in the core's memory after a call", () => {
   assert.ok(!contains(secret), "message left behind after hmacHex");
   assert.throws(() => hmacHex("k".repeat(400), secret.repeat(20)));
   assert.ok(!contains(secret), "message left behind after a failed hmacHex");
+});
+
+test("after a call the core's memory depends on the public inputs only", () => {
+  // Anything derived from the secret (hash context, schedule, digests) would tell two secrets apart.
+  const after = (call: () => unknown) => (call(), coreMemory());
+  const signing = ["first-secret", "a second, longer secret"].map((secret) => after(() => sign({ deviceId: "dev1", secret, time: 0 })));
+  assert.deepEqual(signing[1], signing[0]);
+  const hmacs = ["message one", "another message"].map((message) => after(() => hmacHex("2025041401", message)));
+  assert.deepEqual(hmacs[1], hmacs[0]);
 });
 
 test("hmacHex and sha256 check their inputs", () => {

@@ -1,6 +1,10 @@
 /*
  * Host harness for the wasm2c-compiled core: one request per stdin line, one reply per stdout line.
  *   sign <deviceId hex> <secret hex> <time ms> <authType> <signType>  (through iotda_sign)
+ *   signer memory       the memory of iotda_sign's kept instance, as hex
+ *   signer break        shrinks that memory's bound to the input area: the next sign copies its
+ *                       input in, then traps at the core's first memory.copy past it (bulk copies
+ *                       are checked against that bound, loads and stores against the backed size)
  *   hmac <key hex> <message hex> | sha <chunk hex>... | text <code> | backed
  *   trap load|load_offset <addr> | trap store <addr> <value> | trap fill <addr> <n>
  *   trap crash | trap divide <a> <b>                                      (the trap.wat module)
@@ -12,14 +16,15 @@
 #include <string.h>
 
 #include "iotda_core.h"
-#include "iotda_signer.h"
 #include "trap.h"
+/* White-box: the signer's own source, so the tests can look into (and break) its kept instance. */
+#include "iotda_signer.c"
 
 #define LINE_BYTES 16384
 #define BYTES_MAX 4096
 
-static w2c_iotda core; /* kept across requests, as the key cache would be on a long-lived instance */
-static int core_ready;
+static w2c_iotda bare; /* hmac, sha and text requests run on this instance, apart from the signer's */
+static int bare_ready;
 static w2c_trap trap_module;
 static int trap_ready;
 
@@ -42,45 +47,45 @@ static void to_hex(const uint8_t* bytes, size_t n, char* out) {
   out[2 * n] = 0;
 }
 
-static uint8_t* core_bytes(uint32_t at) {
-  return w2c_iotda_memory(&core)->data + at;
+static uint8_t* bare_bytes(uint32_t at) {
+  return w2c_iotda_memory(&bare)->data + at;
 }
 
 /* The core's message for a negative code, as "error <code> <message>". */
 static void core_error(int32_t code, char* reply) {
-  uint32_t length = w2c_iotda_error_text(&core, (uint32_t)code);
-  sprintf(reply, "error %" PRId32 " %.*s", code, (int)length, (const char*)core_bytes(w2c_iotda_out_ptr(&core)));
+  uint32_t length = w2c_iotda_error_text(&bare, (uint32_t)code);
+  sprintf(reply, "error %" PRId32 " %.*s", code, (int)length, (const char*)bare_bytes(w2c_iotda_out_ptr(&bare)));
 }
 
 static void hmac(char* args, char* reply) {
   static uint8_t key[BYTES_MAX], message[BYTES_MAX];
   size_t key_length = from_hex(strtok(args, " "), key);
   size_t message_length = from_hex(strtok(NULL, " "), message);
-  uint8_t* input = core_bytes(w2c_iotda_in_ptr(&core));
+  uint8_t* input = bare_bytes(w2c_iotda_in_ptr(&bare));
   if (key_length + message_length <= IOTDA_INPUT_BYTES) {
     memcpy(input, key, key_length);
     memcpy(input + key_length, message, message_length);
   }
-  int32_t n = (int32_t)w2c_iotda_hmac_hex(&core, (uint32_t)key_length, (uint32_t)message_length);
+  int32_t n = (int32_t)w2c_iotda_hmac_hex(&bare, (uint32_t)key_length, (uint32_t)message_length);
   if (n < 0)
     return core_error(n, reply);
-  sprintf(reply, "ok %.*s", (int)n, (const char*)core_bytes(w2c_iotda_out_ptr(&core)));
+  sprintf(reply, "ok %.*s", (int)n, (const char*)bare_bytes(w2c_iotda_out_ptr(&bare)));
 }
 
 static void sha(char* args, char* reply) {
   static uint8_t chunk[BYTES_MAX];
-  w2c_iotda_sha256_reset(&core);
+  w2c_iotda_sha256_reset(&bare);
   for (char* hex = strtok(args, " "); hex != NULL; hex = strtok(NULL, " ")) {
     size_t n = from_hex(hex, chunk);
     if (n <= IOTDA_INPUT_BYTES)
-      memcpy(core_bytes(w2c_iotda_in_ptr(&core)), chunk, n);
-    int32_t code = (int32_t)w2c_iotda_sha256_update(&core, (uint32_t)n);
+      memcpy(bare_bytes(w2c_iotda_in_ptr(&bare)), chunk, n);
+    int32_t code = (int32_t)w2c_iotda_sha256_update(&bare, (uint32_t)n);
     if (code < 0)
       return core_error(code, reply);
   }
-  w2c_iotda_sha256_digest(&core);
+  w2c_iotda_sha256_digest(&bare);
   strcpy(reply, "ok ");
-  to_hex(core_bytes(w2c_iotda_out_ptr(&core)), 32, reply + 3);
+  to_hex(bare_bytes(w2c_iotda_out_ptr(&bare)), 32, reply + 3);
 }
 
 static void trap_request(char* args, char* reply) {
@@ -119,9 +124,9 @@ static void guarded(const char* op, char* args, char* reply) {
   } else if (strcmp(op, "trap") == 0) {
     trap_request(args, reply);
   } else {
-    if (!core_ready) {
-      wasm2c_iotda_instantiate(&core);
-      core_ready = 1;
+    if (!bare_ready) {
+      wasm2c_iotda_instantiate(&bare);
+      bare_ready = 1;
     }
     if (strcmp(op, "hmac") == 0)
       hmac(args, reply);
@@ -152,6 +157,19 @@ static void sign(char* args, char* reply) {
     sprintf(reply, "ok %s %s %s", credentials.timestamp, credentials.password, credentials.client_id);
 }
 
+static void signer_request(const char* args, char* reply) {
+  wasm_rt_memory_t* memory = w2c_iotda_memory(&core);
+  if (strcmp(args, "memory") == 0) {
+    strcpy(reply, "ok ");
+    to_hex(memory->data, sizeof memory->data, reply + 3); /* all of it, whatever the bound */
+  } else if (strcmp(args, "break") == 0) {
+    memory->size = w2c_iotda_in_ptr(&core) + IOTDA_INPUT_BYTES;
+    strcpy(reply, "ok");
+  } else {
+    sprintf(reply, "bad signer request %.32s", args);
+  }
+}
+
 int main(void) {
   static char line[LINE_BYTES], reply[LINE_BYTES];
   while (fgets(line, sizeof line, stdin) != NULL) {
@@ -162,6 +180,8 @@ int main(void) {
       *space = 0;
     if (strcmp(line, "sign") == 0)
       sign(args, reply);
+    else if (strcmp(line, "signer") == 0)
+      signer_request(args, reply);
     else if (strcmp(line, "backed") == 0)
       sprintf(reply, "ok %d", IOTDA_CORE_MEMORY_BYTES);
     else

@@ -39,8 +39,7 @@ export function probe(dir: string, flags: string[]): { builds: boolean; runner?:
 export function compileHarness(dir: string, name: string, flags: string[]): string {
   const exe = join(dir, name);
   const sources = [
-    join(root, "test", "native", "harness.c"),
-    join(native, "iotda_signer.c"),
+    join(root, "test", "native", "harness.c"), // includes native/iotda_signer.c
     join(native, "wasm-rt-impl.c"),
     join(dir, "iotda_core.c"),
     join(dir, "trap.c"),

@@ -1,4 +1,5 @@
-// Expectations shared by the native suites: the core's messages (assembly/errors.ts) and Huawei's vector.
+// Expectations shared by the core and native suites: the core's messages (assembly/errors.ts), secrets
+// that are and are not UTF-8, and Huawei's vector.
 
 export const MESSAGES: Record<number, string> = {
   [-1]: "deviceId: must not be empty",
@@ -11,6 +12,19 @@ export const MESSAGES: Record<number, string> = {
   [-8]: "signType: must be 0 or 1",
   [-9]: "clientId: at most 256 characters",
   [-10]: "input: at most 512 bytes",
+  [-11]: "secret: must be valid UTF-8",
+};
+
+/** Secrets as hex bytes, each side of every boundary of well-formed UTF-8 (Unicode table 3-7). */
+export const UTF8 = {
+  valid: [
+    "00", "610062", "7f", "c280", "dfbf", "e0a080", "e282ac", "ed9fbf", "ee8080", "efbfbd", "efbfbf",
+    "f0908080", "f09f9880", "f4808080", "f48fbfbf",
+  ],
+  invalid: [
+    "ff", "fe", "fffe", "80", "bf", "c080", "c1bf", "c2", "c228", "e08080", "e09fbf", "e282", "e228a1",
+    "eda080", "edbfbf", "61eda08062", "f0808080", "f08fbfbf", "f09f98", "f4908080", "f5808080", "f8",
+  ],
 };
 
 /** Huawei's published example: secret 12345678 signed in the hour 2025-04-14T01 UTC. */

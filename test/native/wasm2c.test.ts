@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { credentialsAt } from "../fixtures/iotda";
 import { ask, compileHarness, generateSources, hex, probe } from "./harness";
-import { HUAWEI, MESSAGES } from "./vectors";
+import { HUAWEI, MESSAGES, UTF8 } from "./vectors";
 
 // RFC 4231 section 4: key, data, HMAC-SHA-256 (case 5 is truncated to 128 bits).
 const RFC4231: [Buffer, Buffer, string][] = [
@@ -128,6 +128,16 @@ for (const build of builds) {
       });
     });
 
+    test("through iotda_sign, a secret is signed as its bytes if they are UTF-8 (NUL too) and refused if not", () => {
+      const secrets = [...UTF8.valid, ...UTF8.invalid].map((secret) => Buffer.from(secret, "hex"));
+      const replies = run(secrets.map((secret) => sign("dev1", secret, JULY_2018)));
+      secrets.forEach((secret, i) => {
+        const password = createHmac("sha256", "2018072417").update(secret).digest("hex");
+        const expected = i < UTF8.valid.length ? `ok 2018072417 ${password} dev1_0_1_2018072417` : `error -11 ${MESSAGES[-11]}`;
+        assert.equal(replies[i], expected, hex(secret));
+      });
+    });
+
     test("HMAC-SHA256 and SHA-256 agree with node:crypto on random input", () => {
       // Every other pair reuses the previous key, so the key cache is hit as well as missed.
       const keys = Array.from({ length: 150 }, () => randomBytes(randomInt(1, 200)));
@@ -159,6 +169,44 @@ for (const build of builds) {
         const expected = credentialsAt(c.id, c.secret, c.time, c.authType, c.signType);
         assert.equal(replies[i], `ok ${expected.timestamp} ${expected.password} ${expected.clientId}`, JSON.stringify(c));
       });
+    });
+
+    test("the kept instance re-signs within an hour and across hours with the right credentials", () => {
+      const hours = [0, 0, 0, 1, 0, 1, 1, 2, 0, 0].map((h) => JULY_2018 + h * 3_600_000);
+      const cases = hours.map((time, i) => ({ id: `dev${i % 3}`, secret: i % 2 ? "s3cret!" : `other-${i}`, time }));
+      const replies = run(cases.map((c) => sign(c.id, c.secret, c.time)));
+      cases.forEach((c, i) => {
+        const expected = credentialsAt(c.id, c.secret, c.time);
+        assert.equal(replies[i], `ok ${expected.timestamp} ${expected.password} ${expected.clientId}`, JSON.stringify(c));
+      });
+    });
+
+    test("after a call the signer's memory depends on the public inputs only: no secret, no password", () => {
+      const signAndLook = (secret: string, authType = 0) => run([sign("dev1", secret, JULY_2018, authType), "signer memory"]);
+      const secrets = ["first-secret-" + randomInt(1e9), "another, longer secret " + randomInt(1e9)];
+      const [[signedA, memoryA], [signedB, memoryB]] = secrets.map((secret) => signAndLook(secret));
+      assert.match(signedA, /^ok /);
+      assert.equal(memoryB, memoryA, "some secret-derived byte is left in the instance");
+      const memory = Buffer.from(memoryA.slice(3), "hex");
+      for (const [i, secret] of secrets.entries()) {
+        const mac = createHmac("sha256", "2018072417").update(secret).digest();
+        assert.ok(!memory.includes(Buffer.from(secret)), `secret ${i}`);
+        assert.ok(!memory.includes(Buffer.from(mac.toString("hex"))), `password ${i}`);
+        assert.ok(!memory.includes(mac.subarray(0, 8)), `raw HMAC ${i}`);
+      }
+      const [refused, afterRefusal] = signAndLook(secrets[0], 7);
+      assert.equal(refused, `error -7 ${MESSAGES[-7]}`);
+      assert.ok(!Buffer.from(afterRefusal.slice(3), "hex").includes(Buffer.from(secrets[0])), "secret left after a refused call");
+    });
+
+    test("a trap while signing wipes the instance, and the next call signs right", () => {
+      const secret = "trapped-secret-" + randomInt(1e9);
+      const expected = credentialsAt("dev1", secret, JULY_2018);
+      const replies = run([sign("dev1", secret, JULY_2018), "signer break", sign("dev1", secret, JULY_2018), "signer memory", sign("dev1", secret, JULY_2018)]);
+      assert.equal(replies[0], `ok ${expected.timestamp} ${expected.password} ${expected.clientId}`);
+      assert.equal(replies[2], "error -1000 signer: trap oob");
+      assert.match(replies[3], /^ok (00)+$/, "the trapped instance is not wiped");
+      assert.equal(replies[4], replies[0]);
     });
 
     test("traps come back as errors and the process keeps signing", () => {
