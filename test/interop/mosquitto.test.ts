@@ -1,19 +1,24 @@
 // Our MQTT 3.1.1 codec (src/mqtt) against an implementation we did not write: Debian's mosquitto over
 // real TLS, logging in with IoTDA-shaped credentials computed by the node:crypto oracle.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { join } from "node:path";
 import { test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
+import { fileURLToPath } from "node:url";
+import { type Certs, generateCerts } from "../../broker/certs";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePublish, encodeSubscribe } from "../../src/mqtt/encode";
 import type { Packet } from "../../src/mqtt/packets";
 import { Parser } from "../../src/mqtt/parser";
-import { expectedPassword } from "../fixtures/iotda";
+import { expectedPassword, utcHour } from "../fixtures/iotda";
 import { mosquittoMissing, startMosquitto } from "../fixtures/mosquitto";
 
 const DEVICE = "prod_node-1";
 const SECRET = "interop-secret";
 const TIMESTAMP = "2025041401"; // mosquitto does not check time; the password just has to match this hour
 const CLIENT_ID = `${DEVICE}_0_0_${TIMESTAMP}`;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A TLS connection whose incoming bytes go through our Parser; packets are awaited one at a time. */
 async function session(port: number, ca: string) {
@@ -112,5 +117,55 @@ test("our codec against mosquitto over TLS", async (t) => {
     s.send(encodeConnect({ clientId: `${DEVICE}_0_0_2025041402`, username: DEVICE, password: otherHour, keepalive: 120 }));
     assert.deepEqual(await s.next(), { type: 2, sessionPresent: false, returnCode: 5 });
     s.destroy();
+  });
+});
+
+// The device app itself, as a user runs it against their own broker: npm start -- --host ... --once.
+test("the device app against mosquitto over TLS: connects, and refuses a leaf-only or an RSA-key-exchange-only server", async (t) => {
+  const missing = mosquittoMissing();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  const secret = "app-interop-secret";
+  const start = async (options: { certs?: Certs; chain?: boolean; ciphers?: string }) => {
+    // the app signs with sign type 1 for this hour: mosquitto stores that hour's password
+    const mosquitto = await startMosquitto({ deviceId: DEVICE, secret, timestamp: utcHour(Date.now()), ...options });
+    t.after(() => mosquitto.stop());
+    const ca = join(mosquitto.certs.dir, "ca.pem");
+    // spawn, not spawnSync: mosquitto's log is read by this process's event loop meanwhile
+    const app = spawn("npm", ["start", "--", "--host", "127.0.0.1", "--port", String(mosquitto.port), "--ca", ca,
+      "--server-name", "localhost", "--device-id", DEVICE, "--once"],
+      { cwd: ROOT, env: { ...process.env, IOTDA_SECRET: secret }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    app.stdout.on("data", (chunk) => (output += chunk));
+    app.stderr.on("data", (chunk) => (output += chunk));
+    const [status] = await once(app, "exit");
+    assert.ok(!output.includes(secret), "the secret appeared in the output");
+    return { status, output, log: mosquitto.log() };
+  };
+
+  await t.test("a chained ECDSA server: CONNACK 0 and the report's PUBACK, exit 0", async () => {
+    const { status, output, log } = await start({});
+    assert.equal(status, 0, output);
+    assert.match(output, /^connected$/m);
+    assert.match(output, /\[app\] iotda: property report acknowledged/);
+    assert.match(log, new RegExp(`New client connected from 127\\.0\\.0\\.1:\\d+ as ${DEVICE}_0_1_\\d{10}`));
+  });
+
+  await t.test("the leaf sent without its issuer: refused before anything is sent, exit 1", async () => {
+    const { status, output, log } = await start({ chain: false });
+    assert.equal(status, 1, output);
+    assert.match(output, /^not connected: connect failed \(socket or TLS error\)$/m);
+    assert.doesNotMatch(log, /New client connected/);
+  });
+
+  await t.test("RSA key exchange only (AES128-SHA256): no forward secrecy, so refused, exit 1", async () => {
+    const rsa = generateCerts({ keyType: "rsa" });
+    t.after(() => rsa.cleanup());
+    const { status, output, log } = await start({ certs: rsa, ciphers: "AES128-SHA256" });
+    assert.equal(status, 1, output);
+    assert.match(output, /^not connected: connect failed \(socket or TLS error\)$/m);
+    assert.doesNotMatch(log, /New client connected/);
   });
 });
