@@ -1,7 +1,7 @@
 // Connect latency on the host: TCP + TLS handshake + CONNECT -> CONNACK, for the app's Session on
 // the host board vs MQTT.js, against the same local broker. Both sign with the same core inside
-// the timed span, and both use TLS 1.2 with the suites the host board offers, so the difference
-// is the clients. Runs alternate (ours, theirs, theirs, ours, ...) to cancel drift; medians reported.
+// the timed span, and both make the device's ClientHello (TLS 1.2, its suites, secp256r1 only:
+// the host securesocket's DEVICE_HELLO), so the difference is the clients. Runs alternate (ours, theirs, theirs, ours, ...) to cancel drift; medians reported.
 import type { ConnectionOptions } from "node:tls";
 import mqtt, { type IClientOptions } from "mqtt";
 import { generateCerts } from "../broker/certs";
@@ -16,13 +16,13 @@ export interface ConnectBenchResult {
 }
 
 const SECRET = "bench-secret";
-const SUITES = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
 const WARMUP = 2;
 
 export async function runConnectBench(opts: { quick: boolean }): Promise<ConnectBenchResult> {
 	// The host board's module map and XS globals, needed to load src/ in Node.
 	await import("../boards/host/register");
 	const { Session } = await import("../src/session");
+	const { DEVICE_HELLO } = await import("../boards/host/modules/securesocket");
 
 	const iterations = opts.quick ? 10 : 40;
 	const certs = generateCerts();
@@ -35,7 +35,7 @@ export async function runConnectBench(opts: { quick: boolean }): Promise<Connect
 	const ours = () => new Promise<number>((resolve, reject) => {
 		const start = performance.now();
 		const session = new Session({
-			host: broker.host, port: broker.port, ca: certs.caDer, deviceId: "ours", secret: SECRET, log: () => {},
+			host: broker.host, port: broker.port, serverName: "localhost", ca: certs.caDer, deviceId: "ours", secret: SECRET, log: () => {},
 			onConnected: () => {
 				const ms = performance.now() - start;
 				session.stop();
@@ -55,7 +55,7 @@ export async function runConnectBench(opts: { quick: boolean }): Promise<Connect
 		// MQTT.js hands its options to tls.connect, so the TLS settings ride along.
 		const options: IClientOptions & ConnectionOptions = {
 			protocol: "mqtts", host: broker.host, port: broker.port, ca: certs.caPem,
-			minVersion: "TLSv1.2", maxVersion: "TLSv1.2", ciphers: SUITES,
+			...DEVICE_HELLO, servername: "localhost",
 			protocolVersion: 4, clientId, username, password, keepalive: 120, clean: true, reconnectPeriod: 0,
 		};
 		const client = mqtt.connect(options);

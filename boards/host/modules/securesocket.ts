@@ -40,9 +40,18 @@ const CIPHERS = suites.map(({ value }) => {
 		throw new Error(`securesocket: no OpenSSL name for suite 0x${code} of src/tls/ciphersuites.ts`);
 	return name;
 }).join(":");
-// Extensions the device does not send, as far as OpenSSL lets them go: session tickets,
-// encrypt-then-MAC, extended master secret (SSL_OP_NO_EXTENDED_MASTER_SECRET, 1 in OpenSSL 3).
-const NOT_OFFERED = constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | 1;
+// What the device's ClientHello offers, as node:tls options (also for benchmarks that compare
+// like with like). secureOptions drops the extensions the device does not send, as far as OpenSSL
+// lets them go: session tickets, encrypt-then-MAC, extended master secret
+// (SSL_OP_NO_EXTENDED_MASTER_SECRET, 1 in OpenSSL 3).
+export const DEVICE_HELLO = Object.freeze({
+	minVersion: "TLSv1.2",
+	maxVersion: "TLSv1.2",
+	ciphers: CIPHERS,
+	ecdhCurve: "prime256v1",
+	sigalgs: "ECDSA+SHA256:RSA+SHA256",
+	secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | 1,
+} satisfies tls.ConnectionOptions);
 
 export interface SecureOptions {
 	certificate?: ArrayBuffer | ArrayBufferView;	// trusted CA, DER; without it Node's default CAs
@@ -85,12 +94,7 @@ export default class SecureSocket {
 			socket: this.#tap(raw, chain),
 			servername: name,
 			ca: ca?.toString(),
-			minVersion: "TLSv1.2",
-			maxVersion: "TLSv1.2",
-			ciphers: CIPHERS,
-			ecdhCurve: "prime256v1",
-			sigalgs: "ECDSA+SHA256:RSA+SHA256",
-			secureOptions: NOT_OFFERED,
+			...DEVICE_HELLO,
 			rejectUnauthorized: verify,
 			checkServerIdentity: () => undefined,		// the device's own rules, below
 		});
