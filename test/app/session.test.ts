@@ -17,6 +17,8 @@ import { until } from "../fixtures/until";
 
 const { Session } = await import("../../src/session");
 const { answerCommands } = await import("../../src/commands");
+const { Events } = await import("../../src/events");
+const { timeSync } = await import("../../src/timesync");
 const { default: BoardTimer } = await import("timer");
 
 // The session's timers run 100x fast here: IoTDA's smallest keepalive, 30 s, is 300 ms, the 1 s
@@ -556,6 +558,52 @@ test("a SUBACK refusing one of several filters reports that filter", async () =>
 		await until(() => record.errors.length === 1, "the refusal");
 		assert.equal(record.errors[0].message, "subscribe: broker refused $oc/devices/good/user/forbidden");
 		assert.equal(session.state, "online");
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("events down: each service reaches its handler, unknown or failing ones are reported, the link stays; time sync sets the clock", async () => {
+	const scripted = await scriptedBroker(certs);
+	const { session, record } = open({ deviceId: "good", port: scripted.port });
+	const events = new Events(session);
+	let deviceNow = 1_000_000;		// the device's clock in ms, far off the platform's
+	const set: number[] = [];
+	const askTime = timeSync(events, ms => set.push(ms), () => deviceNow);
+	const failing: unknown[] = [];
+	events.on("$ota", "version_query", paras => { failing.push(paras); throw new Error("no OTA here"); });
+	try {
+		session.start();
+		await until(() => scripted.links[0]?.received.some(p => p.cmd === "subscribe"), "the SUBSCRIBE");
+		const subscribe = scripted.links[0].received.find(p => p.cmd === "subscribe") as mqttPacket.ISubscribePacket;
+		assert.deepEqual(subscribe.subscriptions.map(s => s.topic), ["$oc/devices/good/sys/events/down"]);
+		assert.equal(askTime(), true);
+		await until(() => scripted.links[0].received.some(p => p.cmd === "publish"), "the time sync request");
+		const request = scripted.links[0].received.find(p => p.cmd === "publish") as mqttPacket.IPublishPacket;
+		assert.equal(request.topic, "$oc/devices/good/sys/events/up");
+		assert.deepEqual(JSON.parse(request.payload.toString()),
+			{ services: [{ service_id: "$time_sync", event_type: "time_sync_request", paras: { device_send_time: 1_000_000 } }] });
+		deviceNow = 1_000_400;		// the answer comes back 400 ms later by the device's clock
+		const down = {
+			object_device_id: "good",
+			services: [
+				{ service_id: "$ota", event_type: "version_query", paras: { task: 1 } },
+				{ service_id: "$time_sync", event_type: "time_sync_response", paras: { device_send_time: 1_000_000, server_recv_time: 1_800_000_000_150, server_send_time: 1_800_000_000_160 } },
+				{ service_id: "$sdk_info", event_type: "sdk_info_query", paras: {} },
+			],
+		};
+		scripted.links[0].send({ cmd: "publish", topic: "$oc/devices/good/sys/events/down", payload: JSON.stringify(down), qos: 0, retain: false, dup: false });
+		await until(() => record.errors.length === 1, "the report of the failing and the unknown event");
+		// (recv + send + device_recv - device_send) / 2: a symmetric 195 ms each way
+		assert.deepEqual(set, [1_800_000_000_355]);
+		assert.deepEqual(failing, [{ task: 1 }]);
+		assert.equal(record.errors[0].message, 'event "$ota" "version_query": no OTA here; "$sdk_info" "sdk_info_query": no handler, ignored');
+		scripted.links[0].send({ cmd: "publish", topic: "$oc/devices/good/sys/events/down", payload: "not json", qos: 0, retain: false, dup: false });
+		await until(() => record.errors.length === 2, "the malformed payload's report");
+		assert.equal(session.state, "online");
+		assert.deepEqual(record.disconnects, []);
 	}
 	finally {
 		session.stop();
