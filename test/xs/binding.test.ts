@@ -1,0 +1,64 @@
+// native/xs_iotda.c in the XS engine, compiled against its xsmc.h and run with a collection before
+// every allocation (mxStress), beside the host board's stand-in on Node: credentials, defaults and
+// bad input.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { credentialsAt } from "../fixtures/iotda";
+import { HUAWEI, MESSAGES } from "../native/vectors";
+import { type EngineName, runScenario } from "./engine";
+import type { Arg, Input, Output, Reply } from "./scenarios/binding";
+
+const ENGINES: EngineName[] = ["node", "xs"];
+const secret = "never-in-a-message";
+const time = HUAWEI.time;
+
+const good = [
+	{ deviceId: "dev1", secret: HUAWEI.secret, time, authType: 0, signType: 1 },
+	{ deviceId: "5a9e_node-1", secret: "s3cret! \u00e9\u4e2d", time: Date.parse("2018-07-24T17:56:20Z"), authType: 2, signType: 0 },
+	{ deviceId: "x".repeat(128), secret: "y".repeat(256), time: 0, authType: 1, signType: 1 },
+];
+const bad: [Arg[], string][] = [
+	[["dev 1", secret, time], `Error: ${MESSAGES[-3]}`],
+	[["dev\u0000x", secret, time], `Error: ${MESSAGES[-3]}`],	// the NUL is part of the id, whatever XS keeps it as
+	[["", secret, time], `Error: ${MESSAGES[-1]}`],
+	[["d".repeat(600), secret, time], `Error: ${MESSAGES[-2]}`],
+	[["dev1", "s".repeat(300), time], `Error: ${MESSAGES[-5]}`],
+	[["dev1", secret, "NaN"], `Error: ${MESSAGES[-6]}`],
+	[["dev1", secret, time, 1.5], `Error: ${MESSAGES[-7]}`],
+	[["dev1", secret, time, 0, 2], `Error: ${MESSAGES[-8]}`],
+	[["dev1", secret, time, "0"], `Error: ${MESSAGES[-7]}`],
+	[["dev1", secret, time, { undefined: true }], `Error: ${MESSAGES[-7]}`],	// only a missing argument takes the default
+	[["dev1", 42, time], "TypeError: secret: must be a string"],
+	[[], "TypeError: deviceId: must be a string"],
+	[["dev1", secret, "now"], "TypeError: time: must be a number"],
+];
+
+const input: Input = {
+	calls: [...good.map(c => [c.deviceId, c.secret, c.time, c.authType, c.signType]), ["dev1", HUAWEI.secret, time], ...bad.map(([args]) => args)],
+};
+
+const ok = (deviceId: string, secret: string, ms: number, authType = 0, signType = 1): Reply => ({ ok: credentialsAt(deviceId, secret, ms, authType, signType) });
+
+const results = {} as Record<EngineName, Output>;
+
+before(async () => {
+	for (const engine of ENGINES)
+		results[engine] = await runScenario<Input, Output>("scenarios/binding.ts", input, engine, { stress: engine === "xs" });
+});
+
+test("XS (collecting before every allocation) and Node: credentials, with the defaults authType 0 and signType 1", () => {
+	for (const engine of ENGINES) {
+		const replies = results[engine].replies;
+		assert.deepEqual(replies.slice(0, good.length), good.map(c => ok(c.deviceId, c.secret, c.time, c.authType, c.signType)), engine);
+		assert.deepEqual(replies[good.length], replies[0], `${engine}: the defaults`);
+		assert.deepEqual(replies[0], { ok: { clientId: `dev1_0_1_${HUAWEI.timestamp}`, username: "dev1", password: HUAWEI.password, timestamp: HUAWEI.timestamp } }, engine);
+	}
+});
+
+test("XS and Node: bad input throws the core's message, or a TypeError for a wrong JS type, never the secret", () => {
+	for (const engine of ENGINES) {
+		const replies = results[engine].replies.slice(good.length + 1);
+		assert.deepEqual(replies, bad.map(([, error]) => ({ error })), engine);
+		assert.ok(!JSON.stringify(replies).includes(secret), engine);
+	}
+});
