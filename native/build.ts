@@ -16,7 +16,7 @@ declare const WebAssembly: {
 /** Module name: the generated C symbols are w2c_iotda_* and wasm2c_iotda_*. */
 export const MODULE_NAME = "iotda";
 /** The backed memory is the core's used() rounded up to this. */
-const BACKED_GRANULE = 16; // wipe() in wasm-rt-impl.c clears 16 bytes per step
+const BACKED_GRANULE = 16; // wipe() (native/wipe.h) clears 16 bytes per step
 const AREA_BYTES = 512;
 
 // wasm2c checks bounds against the runtime's mem->size, reloading it after every store. Our wasm-rt.h

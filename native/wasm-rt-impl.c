@@ -5,7 +5,9 @@
 
 #include <stdlib.h>
 
-_Static_assert(WASM_RT_BACKED_BYTES % 16 == 0, "wipe() clears 16 bytes per step");
+#include "wipe.h"
+
+_Static_assert(WASM_RT_BACKED_BYTES % 16 == 0, "wipe() (wipe.h) clears 16 bytes per step");
 
 jmp_buf* wasm_rt_trap_target = NULL;
 
@@ -27,21 +29,6 @@ void wasm_rt_memcpy_slow(void* dest, const void* src, size_t n) {
   memcpy(dest, src, n);
 }
 
-/*
- * Zeroes the memory a word at a time. Volatile stores: the compiler may neither drop the wipe of
- * memory about to be freed nor turn the loop into a library memset, which small C libraries
- * (picolibc on rv32) run byte by byte at four times the cost.
- */
-static void wipe(wasm_rt_memory_t* memory) {
-  volatile uint32_t* word = (volatile uint32_t*)(void*)memory->data;
-  for (uint32_t i = 0; i < WASM_RT_BACKED_BYTES / 4; i += 4) {
-    word[i] = 0;
-    word[i + 1] = 0;
-    word[i + 2] = 0;
-    word[i + 3] = 0;
-  }
-}
-
 void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
                              uint64_t initial_pages,
                              uint64_t max_pages,
@@ -51,11 +38,11 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
   /* A 64-bit memory, or one declared smaller than what we back, is not the core we were built for. */
   if (is64 || initial_pages * page_size < WASM_RT_BACKED_BYTES)
     wasm_rt_trap(WASM_RT_TRAP_OOB);
-  wipe(memory);
+  wipe(memory->data, WASM_RT_BACKED_BYTES);
   memory->size = WASM_RT_BACKED_BYTES;
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
-  wipe(memory);
+  wipe(memory->data, WASM_RT_BACKED_BYTES);
   memory->size = 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iotda_signer.h"
+#include "wipe.h"
 #include "xsmc.h"
 
 static int is_string(xsMachine* the, int index) {
@@ -59,5 +60,5 @@ void xs_iotda_credentials(xsMachine* the) {
   xsmcSet(xsResult, xsID("username"), xsArg(0)); /* the deviceId (or nodeId) itself */
   set_string(the, "password", credentials.password, sizeof credentials.password - 1);
   set_string(the, "timestamp", credentials.timestamp, sizeof credentials.timestamp - 1);
-  memset(&credentials, 0, sizeof credentials);
+  wipe(&credentials, sizeof credentials);
 }

@@ -1,6 +1,6 @@
 // native/xs_iotda.c in the XS engine, compiled against its xsmc.h and run with a collection before
-// every allocation (mxStress), beside the host board's stand-in on Node: credentials, defaults and
-// bad input.
+// every allocation (mxStress), beside the host board's stand-in on Node: credentials, defaults, bad
+// input, and what the call leaves on the C stack.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { credentialsAt } from "../fixtures/iotda";
@@ -32,9 +32,26 @@ const bad: [Arg[], string][] = [
 	[[], "TypeError: deviceId: must be a string"],
 	[["dev1", secret, "now"], "TypeError: time: must be a number"],
 ];
+// Secrets of every UTF-8 length class, with NUL, and with surrogates alone or paired.
+const corpus: { name: string; secret: string; concat?: string }[] = [
+	{ name: "ASCII", secret: "plain-ASCII-secret_0123" },
+	{ name: "NUL inside", secret: "nul\u0000inside" },
+	{ name: "NUL first and last", secret: "\u0000x\u0000" },
+	{ name: "2-byte characters", secret: "é ß ü" },
+	{ name: "3-byte characters", secret: "中文 €" },
+	{ name: "4-byte characters", secret: "😀 𐍈 \u{10FFFF}" },
+	{ name: "a pair made by concatenation", secret: "x\uD83D", concat: "\uDE00y" },
+	{ name: "lone high surrogate", secret: "a\uD800b" },
+	{ name: "lone low surrogate", secret: "a\uDC00b" },
+	{ name: "lone high surrogate at the end", secret: "end\uDBFF" },
+	{ name: "low then high", secret: "\uDC00\uD800" },
+	{ name: "lone high, then a pair", secret: "\uD83D\uD83D\uDE00" },
+];
 
 const input: Input = {
 	calls: [...good.map(c => [c.deviceId, c.secret, c.time, c.authType, c.signType]), ["dev1", HUAWEI.secret, time], ...bad.map(([args]) => args)],
+	corpus: corpus.map(({ secret, concat }) => ({ deviceId: "dev1", secret, concat })),
+	time,
 };
 
 const ok = (deviceId: string, secret: string, ms: number, authType = 0, signType = 1): Reply => ({ ok: credentialsAt(deviceId, secret, ms, authType, signType) });
@@ -61,4 +78,11 @@ test("XS and Node: bad input throws the core's message, or a TypeError for a wro
 		assert.deepEqual(replies, bad.map(([, error]) => ({ error })), engine);
 		assert.ok(!JSON.stringify(replies).includes(secret), engine);
 	}
+});
+
+test("XS: after a call neither the password nor the secret is left in the C stack the call used", () => {
+	corpus.forEach(({ name }, i) => {
+		const { passwordCopies, secretCopies } = results.xs.corpus[i];
+		assert.deepEqual({ passwordCopies, secretCopies }, { passwordCopies: 0, secretCopies: 0 }, name);
+	});
 });
