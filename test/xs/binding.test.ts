@@ -1,6 +1,6 @@
 // native/xs_iotda.c in the XS engine, compiled against its xsmc.h and run with a collection before
 // every allocation (mxStress), beside the host board's stand-in on Node: credentials, defaults, bad
-// input, and what the call leaves on the C stack.
+// input, the bytes of the secret the core is given, and what the call leaves on the C stack.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { credentialsAt } from "../fixtures/iotda";
@@ -33,19 +33,19 @@ const bad: [Arg[], string][] = [
 	[["dev1", secret, "now"], "TypeError: time: must be a number"],
 ];
 // Secrets of every UTF-8 length class, with NUL, and with surrogates alone or paired.
-const corpus: { name: string; secret: string; concat?: string }[] = [
-	{ name: "ASCII", secret: "plain-ASCII-secret_0123" },
-	{ name: "NUL inside", secret: "nul\u0000inside" },
-	{ name: "NUL first and last", secret: "\u0000x\u0000" },
-	{ name: "2-byte characters", secret: "é ß ü" },
-	{ name: "3-byte characters", secret: "中文 €" },
-	{ name: "4-byte characters", secret: "😀 𐍈 \u{10FFFF}" },
-	{ name: "a pair made by concatenation", secret: "x\uD83D", concat: "\uDE00y" },
-	{ name: "lone high surrogate", secret: "a\uD800b" },
-	{ name: "lone low surrogate", secret: "a\uDC00b" },
-	{ name: "lone high surrogate at the end", secret: "end\uDBFF" },
-	{ name: "low then high", secret: "\uDC00\uD800" },
-	{ name: "lone high, then a pair", secret: "\uD83D\uD83D\uDE00" },
+const corpus: { name: string; secret: string; concat?: string; wellFormed: boolean }[] = [
+	{ name: "ASCII", secret: "plain-ASCII-secret_0123", wellFormed: true },
+	{ name: "NUL inside", secret: "nul\u0000inside", wellFormed: true },
+	{ name: "NUL first and last", secret: "\u0000x\u0000", wellFormed: true },
+	{ name: "2-byte characters", secret: "é ß ü", wellFormed: true },
+	{ name: "3-byte characters", secret: "中文 €", wellFormed: true },
+	{ name: "4-byte characters", secret: "😀 𐍈 \u{10FFFF}", wellFormed: true },
+	{ name: "a pair made by concatenation", secret: "x\uD83D", concat: "\uDE00y", wellFormed: true },
+	{ name: "lone high surrogate", secret: "a\uD800b", wellFormed: false },
+	{ name: "lone low surrogate", secret: "a\uDC00b", wellFormed: false },
+	{ name: "lone high surrogate at the end", secret: "end\uDBFF", wellFormed: false },
+	{ name: "low then high", secret: "\uDC00\uD800", wellFormed: false },
+	{ name: "lone high, then a pair", secret: "\uD83D\uD83D\uDE00", wellFormed: false },
 ];
 
 const input: Input = {
@@ -53,6 +53,22 @@ const input: Input = {
 	corpus: corpus.map(({ secret, concat }) => ({ deviceId: "dev1", secret, concat })),
 	time,
 };
+
+// What the core gets for a JS string: its UTF-8 with NUL as 00 and a lone surrogate in its 3-byte form.
+function wtf8(text: string): string {
+	const bytes: number[] = [];
+	for (let i = 0; i < text.length; i++) {
+		const c = text.codePointAt(i)!;
+		if (c < 0x80) bytes.push(c);
+		else if (c < 0x800) bytes.push(0xC0 | (c >> 6), 0x80 | (c & 0x3F));
+		else if (c < 0x10000) bytes.push(0xE0 | (c >> 12), 0x80 | ((c >> 6) & 0x3F), 0x80 | (c & 0x3F));
+		else {
+			bytes.push(0xF0 | (c >> 18), 0x80 | ((c >> 12) & 0x3F), 0x80 | ((c >> 6) & 0x3F), 0x80 | (c & 0x3F));
+			i++;
+		}
+	}
+	return Buffer.from(bytes).toString("hex");
+}
 
 const ok = (deviceId: string, secret: string, ms: number, authType = 0, signType = 1): Reply => ({ ok: credentialsAt(deviceId, secret, ms, authType, signType) });
 
@@ -78,6 +94,22 @@ test("XS and Node: bad input throws the core's message, or a TypeError for a wro
 		assert.deepEqual(replies, bad.map(([, error]) => ({ error })), engine);
 		assert.ok(!JSON.stringify(replies).includes(secret), engine);
 	}
+});
+
+test("XS and Node: secrets with NUL and characters of every UTF-8 length sign like node:crypto over their UTF-8", () => {
+	for (const engine of ENGINES)
+		corpus.forEach(({ name, secret, concat, wellFormed }, i) => {
+			if (wellFormed)
+				assert.deepEqual(results[engine].corpus[i].reply, ok("dev1", secret + (concat ?? ""), time), `${engine}: ${name}`);
+		});
+});
+
+test("XS: the binding hands iotda_sign each string's WTF-8: NUL as 00, a pair as 4 bytes, a lone surrogate as 3", () => {
+	corpus.forEach(({ name, secret, concat }, i) => {
+		const { deviceIdBytes, secretBytes } = results.xs.corpus[i];
+		assert.equal(deviceIdBytes, wtf8("dev1"), name);
+		assert.equal(secretBytes, wtf8(secret + (concat ?? "")), name);
+	});
 });
 
 test("XS: after a call neither the password nor the secret is left in the C stack the call used", () => {

@@ -9,8 +9,8 @@ export type Arg = string | number | "NaN" | { undefined: true };
 
 export interface Input {
 	calls: Arg[][];
-	// Called after the calls, each as (deviceId, secret, time); on XS what each call left in the C
-	// stack it used is reported too.
+	// Called after the calls, each as (deviceId, secret, time); on XS the bytes they handed to
+	// iotda_sign are reported too, and what each call left in the C stack it used.
 	corpus: { deviceId: string; secret: string; concat?: string }[];
 	time: number;
 }
@@ -48,8 +48,9 @@ export function run(input: Input, xs: XsHost | undefined) {
 		const reply = call(args);
 		if (!xs)
 			return { reply };
+		const [deviceIdBytes, secretBytes] = xs.signInput();
 		const [passwordCopies, secretCopies] = xs.residue(sign, args, ["ok" in reply ? reply.ok.password : "", args[1] as string]);
-		return { reply, passwordCopies, secretCopies };
+		return { reply, deviceIdBytes, secretBytes, passwordCopies, secretCopies };
 	});
 	return { replies, corpus };
 }
