@@ -124,6 +124,7 @@ export type EngineName = "xs" | "node";
  */
 export async function runScenario<I, O>(file: string, input: I, engine: EngineName, options: { stress?: boolean } = {}): Promise<O> {
   const scenario = JSON.stringify(resolve(here, file));
+  mkdirSync(cache, { recursive: true });
   const work = mkdtempSync(join(cache, `run-${basename(file, ".ts")}-`));
   try {
     if (engine === "node") {
