@@ -42,7 +42,7 @@ const filesIn = (dir: string, pattern: RegExp) => readdirSync(dir).filter((name)
 
 let built: Promise<string> | undefined;
 
-/** The path of the XS host program, compiled on first use (about 20 s on two cores) and cached. */
+/** The path of the XS host program, compiled on first use (about 10 s on two cores) and cached. */
 export function buildXsHost(): Promise<string> {
   built ??= compile();
   return built;
@@ -56,7 +56,9 @@ async function compile(): Promise<string> {
   const engine = [...filesIn(join(xs, "sources"), /^xs.*\.c$/), join(platform, "xsnapPlatform.c")];
   const ours = [join(here, "host.c"), ...["xs_iotda.c", "iotda_signer.c", "wasm-rt-impl.c"].map((name) => join(native, name)), join(generated, "iotda_core.c")];
   const headers = [...INCLUDES, generated].flatMap((dir) => filesIn(dir, /\.h$/));
-  const { stdout: gcc } = await run("gcc", ["--version"]);
+  const gcc = await run("gcc", ["--version"]).then(({ stdout }) => stdout, () => {
+    throw new Error("XS host: gcc is needed to build the XS engine; install it (scripts/setup-system.sh)");
+  });
   const hash = createHash("sha256").update(gcc).update(JSON.stringify([ENGINE_FLAGS, OUR_FLAGS, LINK]));
   hashFiles(hash, [...engine, ...ours, ...headers]);
   const dir = join(cache, `host-${hash.digest("hex").slice(0, 16)}`);
@@ -79,9 +81,13 @@ async function compile(): Promise<string> {
     };
     await Promise.all(Array.from({ length: availableParallelism() }, next));
     await run("gcc", [...objects, "-o", join(work, "xs-host"), ...LINK]);
-    for (const old of filesIn(cache, /^host-/)) rmSync(old, { recursive: true, force: true });
     for (const object of objects) rmSync(object);
-    renameSync(work, dir);
+    for (const old of filesIn(cache, /^host-/)) rmSync(old, { recursive: true, force: true });
+    try {
+      renameSync(work, dir);
+    } catch (error) {
+      if (!existsSync(exe)) throw error; // else another process built the same inputs meanwhile
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
