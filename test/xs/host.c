@@ -48,7 +48,7 @@ static const struct {
 /* ---- what the last iotda_sign() call was given (linked with -Wl,--wrap=iotda_sign) ---- */
 
 static struct {
-  unsigned char bytes[2][IOTDA_INPUT_BYTES + 1];
+  unsigned char bytes[2][IOTDA_INPUT_BYTES];
   size_t lengths[2];
 } sign_input;
 
@@ -59,8 +59,9 @@ int __wrap_iotda_sign(const char* device_id, size_t device_id_length, const char
                       char error[IOTDA_ERROR_BYTES]) {
   const char* fields[2] = {device_id, secret};
   size_t lengths[2] = {device_id_length, secret_length};
+  /* A length past the input area only says "too long": no bytes stand behind it. */
   for (int i = 0; i < 2; i++) {
-    sign_input.lengths[i] = lengths[i] < sizeof sign_input.bytes[i] ? lengths[i] : sizeof sign_input.bytes[i];
+    sign_input.lengths[i] = lengths[i] <= IOTDA_INPUT_BYTES ? lengths[i] : 0;
     memcpy(sign_input.bytes[i], fields[i], sign_input.lengths[i]);
   }
   return __real_iotda_sign(device_id, device_id_length, secret, secret_length, time_ms, auth_type, sign_type, out,
@@ -74,7 +75,7 @@ static void to_hex(char* out, const unsigned char* bytes, size_t length) {
 }
 
 static void host_sign_input(xsMachine* the) {
-  char hex[2 * (IOTDA_INPUT_BYTES + 1) + 1];
+  char hex[2 * IOTDA_INPUT_BYTES + 1];
   xsVars(1);
   xsResult = xsNewArray(2);
   for (int i = 0; i < 2; i++) {
