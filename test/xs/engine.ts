@@ -114,7 +114,7 @@ async function bundle(entry: string, format: "iife" | "esm", outfile: string): P
     bundle: true,
     format,
     platform: "neutral",
-    target: "es2022", // what XS 13 runs natively: private fields and class blocks stay as they are
+    target: "esnext", // nothing lowered: XS gets the syntax the device gets from tsc (target es2025)
     banner: { js: '"use strict";' }, // the device runs modules, which are strict
     outfile,
     plugins: [scriptedModules],
