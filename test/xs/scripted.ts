@@ -42,10 +42,10 @@ function control(app: boolean): boolean {
 }
 
 // The board or the scenario calls the app.
-export function callApp<R>(f: (a?: any, b?: any) => R, a?: unknown, b?: unknown): R {
+export function callApp<R>(f: () => R): R {
 	const had = control(true);
 	try {
-		return f(a, b);
+		return f();
 	}
 	finally {
 		control(had);
@@ -310,7 +310,13 @@ export class ScriptedSocket implements Endpoint {
 			throw new Error("invalid dictionary");
 		this.#piece = piece;
 		this.#room = SEND_BUFFER - overhead;
-		board(open, this, host, { port, serverName });
+		const had = control(false);
+		try {
+			broker().open(this, host, port, serverName);
+		}
+		finally {
+			control(had);
+		}
 	}
 
 	opened(): void {
@@ -411,6 +417,3 @@ export class ScriptedSocket implements Endpoint {
 		}
 	}
 }
-
-const open = (socket: ScriptedSocket, host: string, { port, serverName }: { port: number; serverName?: string }) =>
-	broker().open(socket, host, port, serverName);
