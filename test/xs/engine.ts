@@ -42,7 +42,7 @@ const filesIn = (dir: string, pattern: RegExp) => readdirSync(dir).filter((name)
 
 let built: Promise<string> | undefined;
 
-/** The path of the XS host program, compiled on first use (about 10 s on two cores) and cached. */
+/** The path of the XS host program, compiled on first use (about 12 s on two cores) and cached. */
 export function buildXsHost(): Promise<string> {
   built ??= compile();
   return built;
