@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { runConnectBench } from "./connect";
 import { runSignBench } from "./sign";
+import { runXsBench } from "./xs";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } }, strict: true });
 const quick = values.quick ?? false;
@@ -13,6 +14,7 @@ const connect = await runConnectBench({ quick });
 console.log(`\nconnect (TLS + CONNECT -> CONNACK), median of ${connect.iterations}: ` +
   `ours ${connect.oursMedianMs.toFixed(2)} ms, MQTT.js ${connect.mqttjsMedianMs.toFixed(2)} ms, ` +
   `ours/MQTT.js ${connect.ratio.toFixed(2)} (below 1 = ours faster)`);
+const xs = await runXsBench();
 
 console.log(
   JSON.stringify({
@@ -24,7 +26,10 @@ console.log(
     sign_cached_vs_noble: Number(sign.sign_cached_vs_noble.toFixed(3)),
     wasm_bytes: sign.wasm_bytes,
     connect_ours_vs_mqttjs: Number(connect.ratio.toFixed(3)),
+    xs_session_cycle: xs.session_cycle,
+    xs_parse_per_kib: xs.parse_per_kib,
     sign,
     connect,
+    xs,
   }),
 );

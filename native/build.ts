@@ -16,7 +16,7 @@ declare const WebAssembly: {
 /** Module name: the generated C symbols are w2c_iotda_* and wasm2c_iotda_*. */
 export const MODULE_NAME = "iotda";
 /** The backed memory is the core's used() rounded up to this. */
-const BACKED_GRANULE = 16; // whole words for wasm_rt_wipe(), and the struct's size stays aligned
+const BACKED_GRANULE = 16; // whole blocks for wipe() (native/wipe.h), and the struct's size stays aligned
 const AREA_BYTES = 512;
 
 // wasm2c checks bounds against the runtime's mem->size, reloading it after every store. Our wasm-rt.h

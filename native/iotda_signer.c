@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "iotda_core.h"
+#include "wipe.h"
 
 /* The core's output: out[0..64) password, out[64..74) timestamp, out[76..) clientId. */
 #define PASSWORD_BYTES 64
@@ -105,7 +106,7 @@ static void sign_in_core(sign_call_t* call) {
   int32_t n = (int32_t)w2c_iotda_credentials(&core, wasm_length(call->device_id_length),
                                              wasm_length(call->secret_length), call->time_ms,
                                              (uint32_t)call->auth_type, (uint32_t)call->sign_type);
-  wasm_rt_wipe(input, whole_words(copied));
+  wipe(input, whole_words(copied));
   uint32_t out = w2c_iotda_out_ptr(&core);
   if (n < 0) {
     uint32_t length = w2c_iotda_error_text(&core, (uint32_t)n);
@@ -118,7 +119,7 @@ static void sign_in_core(sign_call_t* call) {
   uint8_t* output = span(out, CLIENT_ID_AT + whole_words((size_t)n));
   copy_words(call->out->password, output, PASSWORD_BYTES);
   call->out->password[PASSWORD_BYTES] = 0;
-  wasm_rt_wipe(output, PASSWORD_BYTES);
+  wipe(output, PASSWORD_BYTES);
   memcpy(call->out->timestamp, output + STAMP_AT, STAMP_BYTES);
   call->out->timestamp[STAMP_BYTES] = 0;
   copy_words(call->out->client_id, output + CLIENT_ID_AT, (size_t)n);

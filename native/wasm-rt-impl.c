@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-_Static_assert(WASM_RT_BACKED_BYTES % 4 == 0, "wasm_rt_wipe() clears whole words");
+#include "wipe.h"
 
 jmp_buf* wasm_rt_trap_target = NULL;
 
@@ -27,17 +27,6 @@ void wasm_rt_memcpy_slow(void* dest, const void* src, size_t n) {
   memcpy(dest, src, n);
 }
 
-/*
- * Volatile stores: the compiler may neither drop a wipe of memory about to be freed or no longer
- * read, nor turn the loop into a library memset, which small C libraries (picolibc on rv32) run
- * byte by byte at four times the cost.
- */
-void wasm_rt_wipe(void* words, size_t bytes) {
-  volatile uint32_t* word = (volatile uint32_t*)words;
-  for (size_t i = 0; i < bytes / 4; i++)
-    word[i] = 0;
-}
-
 void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
                              uint64_t initial_pages,
                              uint64_t max_pages,
@@ -47,11 +36,11 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
   /* A 64-bit memory, or one declared smaller than what we back, is not the core we were built for. */
   if (is64 || initial_pages * page_size < WASM_RT_BACKED_BYTES)
     wasm_rt_trap(WASM_RT_TRAP_OOB);
-  wasm_rt_wipe(memory->data, WASM_RT_BACKED_BYTES);
+  wipe(memory->data, WASM_RT_BACKED_BYTES);
   memory->size = WASM_RT_BACKED_BYTES;
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
-  wasm_rt_wipe(memory->data, WASM_RT_BACKED_BYTES);
+  wipe(memory->data, WASM_RT_BACKED_BYTES);
   memory->size = 0;
 }

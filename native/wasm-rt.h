@@ -133,9 +133,6 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory,
 /* Wipes the memory, which held the secret; the embedder then frees or re-instantiates the instance. */
 void wasm_rt_free_memory(wasm_rt_memory_t* memory);
 
-/* Zeroes `bytes` (a multiple of 4) at the word-aligned `words` with stores the compiler keeps. */
-void wasm_rt_wipe(void* words, size_t bytes);
-
 /* Value types, used by the generated wasm2c_<module>_get_func_type(). */
 typedef enum {
   WASM_RT_I32,

@@ -2,9 +2,10 @@
  * XS binding of the signing core: native("xs_iotda_credentials")(deviceId, secret, timeMs, authType = 0,
  * signType = 1) -> { clientId, username, password, timestamp }, or throws Error with the core's message.
  */
-#include <string.h>
+#include <stdint.h>
 
 #include "iotda_signer.h"
+#include "wipe.h"
 #include "xsmc.h"
 
 static int is_string(xsMachine* the, int index) {
@@ -27,6 +28,46 @@ static int small_integer(xsMachine* the, int index, int absent) {
   return (value >= 0 && value <= 255 && value == (int)value) ? (int)value : -1;
 }
 
+/* Appends one byte of output while it fits; counts it either way. */
+static inline void put(char* out, size_t room, size_t* length, uint32_t byte) {
+  if (*length < room)
+    out[*length] = (char)byte;
+  (*length)++;
+}
+
+/*
+ * A string's bytes as the core takes them (the host binding's too): its UTF-8, with U+0000 as the
+ * byte 00 and a lone surrogate in its 3-byte form (WTF-8; the core refuses it). XS keeps a string as
+ * UTF-8 with two departures (xsCommon.c fxUTF8Encode, fxCESU8Encode): U+0000 is C0 80, so that C
+ * string functions see no NUL in it, and a character above U+FFFF may be its two surrogates, 3
+ * bytes each: always in CESU-8 builds of XS (xst, xsnap), and in any build after a lone high and a
+ * lone low surrogate were concatenated. Writes at most `room` bytes to `out` and returns the length,
+ * or room + 1 when it is longer. Only reads `text`: no XS allocation, which may move strings.
+ */
+static size_t wtf8(const char* text, char* out, size_t room) {
+  const unsigned char* in = (const unsigned char*)text;
+  size_t length = 0;
+  while (*in && length <= room) {
+    if (in[0] == 0xC0 && in[1] == 0x80) {
+      put(out, room, &length, 0);
+      in += 2;
+    }
+    else if (in[0] == 0xED && (in[1] & 0xF0) == 0xA0 && (in[2] & 0xC0) == 0x80 && in[3] == 0xED &&
+             (in[4] & 0xF0) == 0xB0) {
+      /* ED A0-AF xx (high surrogate) then ED B0-BF yy (low): one character, 10 bits from each */
+      uint32_t c = 0x10000 + ((((in[1] & 0x0Fu) << 6) | (in[2] & 0x3Fu)) << 10) + (((in[4] & 0x0Fu) << 6) | (in[5] & 0x3Fu));
+      put(out, room, &length, 0xF0 | (c >> 18));
+      put(out, room, &length, 0x80 | ((c >> 12) & 0x3F));
+      put(out, room, &length, 0x80 | ((c >> 6) & 0x3F));
+      put(out, room, &length, 0x80 | (c & 0x3F));
+      in += 6;
+    }
+    else
+      put(out, room, &length, *in++);
+  }
+  return length;
+}
+
 static void set_string(xsMachine* the, const char* name, const char* text, size_t length) {
   xsmcSetStringBuffer(xsVar(0), (char*)text, (xsIntegerValue)length);
   xsmcSet(xsResult, xsID((char*)name), xsVar(0));
@@ -44,13 +85,20 @@ void xs_iotda_credentials(xsMachine* the) {
   int auth_type = small_integer(the, 3, 0);
   int sign_type = small_integer(the, 4, 1);
 
-  /* No XS allocation from here until iotda_sign returns, so the GC cannot move these strings. */
-  const char* device_id = xsmcToString(xsArg(0));
-  const char* secret = xsmcToString(xsArg(1));
+  /* The core's input area: deviceId then secret, each converted as soon as its pointer is taken.
+     Longer text is only counted, and the core refuses it by its length. */
+  uint32_t area[IOTDA_INPUT_BYTES / 4];
+  char* input = (char*)area;
+  size_t id_length = wtf8(xsmcToString(xsArg(0)), input, sizeof area);
+  size_t id_used = id_length < sizeof area ? id_length : sizeof area;
+  size_t secret_length = wtf8(xsmcToString(xsArg(1)), input + id_used, sizeof area - id_used);
+  size_t secret_used = secret_length < sizeof area - id_used ? secret_length : sizeof area - id_used;
   iotda_credentials_t credentials;
   char error[IOTDA_ERROR_BYTES];
-  if (iotda_sign(device_id, strlen(device_id), secret, strlen(secret), time_ms, auth_type, sign_type, &credentials,
-                 error) != 0)
+  int code = iotda_sign(input, id_length, input + id_used, secret_length, time_ms, auth_type, sign_type, &credentials,
+                        error);
+  wipe(area, id_used + secret_used);
+  if (code != 0)
     xsUnknownError("%s", error); /* the core's message: names the field and limit, never a value */
 
   xsmcVars(1);
@@ -59,5 +107,5 @@ void xs_iotda_credentials(xsMachine* the) {
   xsmcSet(xsResult, xsID("username"), xsArg(0)); /* the deviceId (or nodeId) itself */
   set_string(the, "password", credentials.password, sizeof credentials.password - 1);
   set_string(the, "timestamp", credentials.timestamp, sizeof credentials.timestamp - 1);
-  memset(&credentials, 0, sizeof credentials);
+  wipe(&credentials, sizeof credentials);
 }

@@ -5,11 +5,15 @@
 
 import { MqttError } from "./packets";
 
+// String indexes a character above U+FFFF takes: 2 (a surrogate pair) in Node and in CESU-8 builds of
+// XS (xst), 1 on the device, whose XS keeps strings as UTF-8 and counts and indexes them by character.
+const ASTRAL_INDEXES = "\u{10000}".length;
+
 // Byte length of `text` as UTF-8; throws if it is not well-formed UTF-16 or holds a forbidden U+0000.
 export function utf8Length(text: string, field: string, nulAllowed: boolean): number {
 	let length = 0;
 	for (let i = 0; i < text.length; i++) {
-		// codePointAt joins a surrogate pair and returns a lone surrogate as itself
+		// codePointAt joins a surrogate pair (where the engine has pairs) and returns a lone surrogate as itself
 		const c = text.codePointAt(i)!;
 		if (c < 0x80) {
 			if (c === 0 && !nulAllowed) throw new MqttError(`${field}: must not contain U+0000`);
@@ -22,7 +26,7 @@ export function utf8Length(text: string, field: string, nulAllowed: boolean): nu
 		}
 		else {
 			length += 4;
-			i++;	// the low half of the pair
+			i += ASTRAL_INDEXES - 1;	// past the low half of a pair
 		}
 	}
 	return length;
@@ -48,7 +52,7 @@ export function writeUtf8(text: string, out: Uint8Array, at: number): number {
 			out[at++] = 0x80 | ((c >> 12) & 0x3F);
 			out[at++] = 0x80 | ((c >> 6) & 0x3F);
 			out[at++] = 0x80 | (c & 0x3F);
-			i++;
+			i += ASTRAL_INDEXES - 1;
 		}
 	}
 	return at;

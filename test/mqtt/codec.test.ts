@@ -5,82 +5,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { generate, parser as mqttPacketParser, type Packet as MqttPacket } from "mqtt-packet";
+import { generate } from "mqtt-packet";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe, encodeUnsubscribe, type ConnectOptions, type PublishOptions } from "../../src/mqtt/encode";
 import { Parser } from "../../src/mqtt/parser";
 import { MqttError, type Packet } from "../../src/mqtt/packets";
-
-// ---- seeded randomness ----------------------------------------------------------------------
-
-type Random = () => number;
-
-// mulberry32: tiny, fast, and good enough to drive test-case generation
-function random(seed: number): Random {
-	return () => {
-		seed = (seed + 0x6D2B79F5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-const below = (r: Random, n: number) => Math.floor(r() * n);
-const pick = <T>(r: Random, items: readonly T[]): T => items[below(r, items.length)];
-const chance = (r: Random, p: number) => r() < p;
-
-// A character from each UTF-8 length class (mostly ASCII), never U+0000 or a surrogate.
-function randomChar(r: Random, exclude: string): string {
-	for (;;) {
-		const k = below(r, 10);
-		const cp = k < 6 ? 1 + below(r, 0x7F) : k < 8 ? 0x80 + below(r, 0x780) : k < 9 ? 0x800 + below(r, 0xF800) : 0x10000 + below(r, 0x100000);
-		if (cp >= 0xD800 && cp <= 0xDFFF) continue;
-		const c = String.fromCodePoint(cp);
-		if (!exclude.includes(c)) return c;
-	}
-}
-
-function randomText(r: Random, max: number, exclude = ""): string {
-	let text = "";
-	for (let n = below(r, max + 1); n > 0; n--) text += randomChar(r, exclude);
-	return text;
-}
-
-function randomTopic(r: Random): string {
-	const levels = Array.from({ length: 1 + below(r, 4) }, () => randomText(r, 6, "+#/"));
-	return levels.join("/") || "t";
-}
-
-function randomFilter(r: Random): string {
-	const levels = Array.from({ length: 1 + below(r, 4) }, () => chance(r, 0.2) ? "+" : randomText(r, 6, "+#/"));
-	if (chance(r, 0.2)) levels.push("#");
-	return levels.join("/") || "#";
-}
-
-function randomBytes(r: Random, max: number): Uint8Array {
-	const bytes = new Uint8Array(below(r, max + 1));
-	for (let i = 0; i < bytes.length; i++) bytes[i] = below(r, 256);
-	return bytes;
-}
-
-// Mostly short, sometimes long enough for a 2-byte Remaining Length.
-const randomPayloadBytes = (r: Random) => randomBytes(r, chance(r, 0.05) ? 400 : 40);
-const randomMessageId = (r: Random) => pick(r, [1, 255, 256, 65535, 1 + below(r, 65535)]);
-const bytesOf = (data: Uint8Array | string) => typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
-
-// ---- chunking ---------------------------------------------------------------------------------
-
-function concat(parts: Uint8Array[]): Uint8Array {
-	return new Uint8Array(Buffer.concat(parts));
-}
-
-function randomSplit(r: Random, bytes: Uint8Array): Uint8Array[] {
-	const chunks: Uint8Array[] = [];
-	for (let i = 0; i < bytes.length;) {
-		const n = 1 + below(r, Math.min(bytes.length - i, pick(r, [1, 2, 3, 7, 64, 4096])));
-		chunks.push(bytes.slice(i, i + n));
-		i += n;
-	}
-	return chunks;
-}
+import {
+	below, bytesOf, chance, connectReference, frames, fromMqttPacket, fuzzMutatedStreams, fuzzRandomBytes, mqttPacketParse, pick, plain,
+	publishReference, random, randomConnect, randomFilter, randomMessageId, randomPublish, randomServerStream, randomSplit,
+	take, type FuzzCase,
+} from "../fixtures/mqtt";
 
 const bytewise = (bytes: Uint8Array) => Array.from(bytes, b => Uint8Array.of(b));
 
@@ -96,86 +29,6 @@ function parseChunks(chunks: Uint8Array[], maxPacketSize = 1 << 20): Packet[] {
 	return packets.map(plain);
 }
 
-// Copies a payload into a plain Uint8Array so that deepEqual compares contents only.
-function plain(p: Packet): Packet {
-	return p.type === 3 ? { ...p, payload: new Uint8Array(p.payload) } : p;
-}
-
-// ---- mqtt-packet as the reference -------------------------------------------------------------
-
-function mqttPacketParse(bytes: Uint8Array): MqttPacket {
-	const packets: MqttPacket[] = [];
-	const errors: Error[] = [];
-	const reference = mqttPacketParser({ protocolVersion: 4 });
-	reference.on("packet", p => packets.push(p));
-	reference.on("error", e => errors.push(e));
-	const left = reference.parse(Buffer.from(bytes));
-	assert.deepEqual(errors, []);
-	assert.equal(packets.length, 1);
-	assert.equal(left, 0);
-	return packets[0];
-}
-
-// Our shape of a server->client packet as mqtt-packet parsed it.
-function fromMqttPacket(m: MqttPacket): Packet {
-	switch (m.cmd) {
-		case "connack": return { type: 2, sessionPresent: m.sessionPresent, returnCode: m.returnCode! };
-		case "publish": {
-			const p: Packet = { type: 3, topic: m.topic, payload: new Uint8Array(bytesOf(m.payload)), qos: m.qos as 0 | 1, retain: m.retain, dup: m.dup };
-			if (m.qos) p.messageId = m.messageId;
-			return p;
-		}
-		case "puback": return { type: 4, messageId: m.messageId! };
-		case "suback": return { type: 9, messageId: m.messageId!, granted: m.granted as number[] };
-		case "unsuback": return { type: 11, messageId: m.messageId! };
-		case "pingresp": return { type: 13 };
-		default: throw new Error(`not a server->client packet: ${m.cmd}`);
-	}
-}
-
-// A random valid server->client packet: what mqtt-packet should generate, and what we must parse.
-function randomServerPacket(r: Random): [MqttPacket, Packet] {
-	switch (below(r, 6)) {
-		case 0: {
-			const returnCode = chance(r, 0.5) ? 0 : below(r, 6);
-			const sessionPresent = returnCode === 0 && chance(r, 0.5);
-			return [{ cmd: "connack", returnCode, sessionPresent }, { type: 2, returnCode, sessionPresent }];
-		}
-		case 1: {
-			const topic = randomTopic(r), payload = randomPayloadBytes(r), qos = below(r, 2) as 0 | 1, retain = chance(r, 0.5);
-			const dup = qos === 1 && chance(r, 0.5), messageId = randomMessageId(r);
-			const ours: Packet = { type: 3, topic, payload, qos, retain, dup };
-			if (qos) ours.messageId = messageId;
-			return [{ cmd: "publish", topic, payload: Buffer.from(payload), qos, retain, dup, messageId }, ours];
-		}
-		case 2: {
-			const messageId = randomMessageId(r);
-			return [{ cmd: "puback", messageId }, { type: 4, messageId }];
-		}
-		case 3: {
-			const messageId = randomMessageId(r);
-			const granted = Array.from({ length: 1 + below(r, 5) }, () => pick(r, [0, 1, 2, 0x80]));
-			return [{ cmd: "suback", messageId, granted }, { type: 9, messageId, granted }];
-		}
-		case 4: {
-			const messageId = randomMessageId(r);
-			return [{ cmd: "unsuback", messageId, granted: [] }, { type: 11, messageId }];
-		}
-		default:
-			return [{ cmd: "pingresp" }, { type: 13 }];
-	}
-}
-
-function randomServerStream(r: Random, count: number): { bytes: Uint8Array; expected: Packet[] } {
-	const parts: Uint8Array[] = [], expected: Packet[] = [];
-	for (let i = 0; i < count; i++) {
-		const [m, ours] = randomServerPacket(r);
-		parts.push(new Uint8Array(generate(m)));
-		expected.push(ours);
-	}
-	return { bytes: concat(parts), expected };
-}
-
 function throwsMqtt(fn: () => unknown, message: string): void {
 	assert.throws(fn, (e: unknown) => {
 		assert.ok(e instanceof MqttError, `not an MqttError: ${e}`);
@@ -186,26 +39,12 @@ function throwsMqtt(fn: () => unknown, message: string): void {
 
 // ---- encoders -> mqtt-packet --------------------------------------------------------------------
 
-function randomConnect(r: Random): ConnectOptions {
-	const o: ConnectOptions = { clientId: randomText(r, 30), keepalive: pick(r, [0, 1, 120, 65535, below(r, 65536)]) };
-	if (chance(r, 0.5)) o.cleanSession = o.clientId === "" || chance(r, 0.5);
-	if (chance(r, 0.7)) {
-		o.username = randomText(r, 40);
-		if (chance(r, 0.8)) o.password = chance(r, 0.1) ? "p\0ss" : randomText(r, 64);
-	}
-	if (chance(r, 0.4)) {
-		o.will = { topic: randomTopic(r), payload: chance(r, 0.5) ? randomText(r, 30) : randomPayloadBytes(r), qos: below(r, 2) as 0 | 1 };
-		if (chance(r, 0.5)) o.will.retain = chance(r, 0.5);
-	}
-	return o;
-}
-
 function checkConnect(o: ConnectOptions): void {
 	const bytes = encodeConnect(o);
 	const clean = o.cleanSession ?? true;
 	const password = o.password === undefined ? undefined : Buffer.from(o.password, "utf8");
 	const will = o.will && { topic: o.will.topic, payload: bytesOf(o.will.payload), qos: o.will.qos, retain: o.will.retain ?? false };
-	assert.deepEqual(Buffer.from(bytes), generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: o.clientId, keepalive: o.keepalive, clean, username: o.username, password, will }));
+	assert.deepEqual(Buffer.from(bytes), connectReference(o));
 	const m = mqttPacketParse(bytes);
 	if (m.cmd !== "connect") assert.fail(`got ${m.cmd}`);
 	assert.deepEqual(
@@ -213,22 +52,11 @@ function checkConnect(o: ConnectOptions): void {
 		{ protocolId: "MQTT", protocolVersion: 4, clientId: o.clientId, keepalive: o.keepalive, clean, username: o.username, password, will });
 }
 
-function randomPublish(r: Random): PublishOptions {
-	const qos = below(r, 2) as 0 | 1;
-	const o: PublishOptions = { topic: randomTopic(r), payload: chance(r, 0.5) ? randomText(r, 40) : randomPayloadBytes(r), qos };
-	if (chance(r, 0.5)) o.retain = chance(r, 0.5);
-	if (qos) {
-		o.messageId = randomMessageId(r);
-		if (chance(r, 0.5)) o.dup = chance(r, 0.5);
-	}
-	return o;
-}
-
 function checkPublish(o: PublishOptions): void {
 	const bytes = encodePublish(o);
 	const fields = { topic: o.topic, payload: bytesOf(o.payload), qos: o.qos, retain: o.retain ?? false, dup: o.dup ?? false };
 	const messageId = o.qos ? o.messageId : undefined;
-	assert.deepEqual(Buffer.from(bytes), generate({ cmd: "publish", ...fields, messageId }));
+	assert.deepEqual(Buffer.from(bytes), publishReference(o));
 	const m = mqttPacketParse(bytes);
 	if (m.cmd !== "publish") assert.fail(`got ${m.cmd}`);
 	assert.deepEqual({ topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.dup, messageId: m.messageId }, { ...fields, messageId });
@@ -539,22 +367,6 @@ test("onPacket may reset the parser; it may not push, and its errors fail the pa
 
 // ---- fuzzing ---------------------------------------------------------------------------------
 
-// Frames of a byte stream by the header rules alone, to hand mqtt-packet one packet at a time.
-function frames(bytes: Uint8Array, count: number): Uint8Array[] {
-	const out: Uint8Array[] = [];
-	for (let at = 0; out.length < count;) {
-		let length = 0, i = 1;
-		for (let shift = 0; ; shift += 7) {
-			const b = bytes[at + i++];
-			length += (b & 0x7F) * 2 ** shift;
-			if (!(b & 0x80)) break;
-		}
-		out.push(bytes.subarray(at, at + i + length));
-		at += i + length;
-	}
-	return out;
-}
-
 // Records the largest Uint8Array allocated while `fn` runs (views share their buffer's size),
 // measuring the parser's buffering from outside instead of exposing its internals.
 function largestAllocation(fn: () => void): number {
@@ -581,12 +393,12 @@ interface Outcome { packets: Packet[]; error?: MqttError }
 // Runs one fuzz input. Only MqttError may escape push; a failed parser must stay failed and recover
 // on reset(); every packet we accept must be accepted identically by mqtt-packet; and the parser
 // must never buffer more than maxPacketSize.
-function fuzz(r: Random, bytes: Uint8Array, maxPacketSize: number, measure: boolean): Outcome {
+function fuzz({ bytes, maxPacketSize, chunks }: FuzzCase, measure: boolean): Outcome {
 	const packets: Packet[] = [];
 	const parser = new Parser(maxPacketSize, p => packets.push(p));
 	let error: MqttError | undefined;
 	const run = () => {
-		for (const chunk of randomSplit(r, bytes)) {
+		for (const chunk of chunks) {
 			try {
 				parser.push(chunk);
 			}
@@ -613,51 +425,27 @@ function fuzz(r: Random, bytes: Uint8Array, maxPacketSize: number, measure: bool
 	return { packets: accepted, error };
 }
 
-const SERVER_FIRST_BYTES = [0x20, 0x30, 0x31, 0x32, 0x33, 0x3A, 0x3B, 0x40, 0x90, 0xB0, 0xD0];
-
 test("fuzz: random bytes (seed 5, 25000 inputs)", () => {
-	const r = random(5);
 	const errors = new Set<string>();
 	let accepted = 0;
-	for (let i = 0; i < 25_000; i++) {
-		const bytes = randomBytes(r, 48);
-		// bias towards plausible headers, or nearly everything dies on the first byte
-		if (bytes.length > 1 && chance(r, 0.8)) {
-			bytes[0] = pick(r, SERVER_FIRST_BYTES);
-			bytes[1] = below(r, 48);
-		}
-		const outcome = fuzz(r, bytes, pick(r, [4, 8, 32, 256, 4096]), i % 16 === 0);
+	take(fuzzRandomBytes(5), 25_000).forEach((input, i) => {
+		const outcome = fuzz(input, i % 16 === 0);
 		accepted += outcome.packets.length;
 		if (outcome.error) errors.add(outcome.error.message.replace(/\d+/g, "N"));
-	}
+	});
 	// random bytes rarely form a packet; the point is reaching many different refusals
 	assert.ok(accepted > 50, `accepted ${accepted}`);
 	assert.ok(errors.size >= 25, `only ${errors.size} distinct errors: ${[...errors].join("; ")}`);
 });
 
 test("fuzz: mutated valid streams (seed 6, 25000 inputs)", () => {
-	const r = random(6);
 	const errors = new Set<string>();
 	let accepted = 0;
-	for (let i = 0; i < 25_000; i++) {
-		const { bytes: valid } = randomServerStream(r, 1 + below(r, 4));
-		let bytes: Uint8Array = valid.slice();
-		for (let n = 1 + below(r, 3); n > 0; n--) {
-			const at = below(r, bytes.length);
-			switch (below(r, 6)) {
-				case 0: bytes[at] ^= 1 << below(r, 8); break;	// bit flip
-				case 1: bytes = bytes.slice(0, at); break;	// truncation
-				case 2: bytes[Math.min(1, bytes.length - 1)] = below(r, 256); break;	// length tampering
-				case 3: bytes = concat([bytes.subarray(0, at), Uint8Array.of(below(r, 256)), bytes.subarray(at)]); break;
-				case 4: bytes = concat([bytes.subarray(0, at), bytes.subarray(at + 1)]); break;
-				default: bytes[at] = below(r, 256);
-			}
-			if (!bytes.length) break;
-		}
-		const outcome = fuzz(r, bytes, pick(r, [4, 16, 64, 512, 4096]), i % 16 === 0);
+	take(fuzzMutatedStreams(6), 25_000).forEach((input, i) => {
+		const outcome = fuzz(input, i % 16 === 0);
 		accepted += outcome.packets.length;
 		if (outcome.error) errors.add(outcome.error.message.replace(/\d+/g, "N"));
-	}
+	});
 	// the mutations must reach deep into the decoder, not just trip the first checks
 	assert.ok(accepted > 10_000, `accepted ${accepted}`);
 	assert.ok(errors.size >= 35, `only ${errors.size} distinct errors: ${[...errors].join("; ")}`);

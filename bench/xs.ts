@@ -1,0 +1,55 @@
+// XS figures: what the app's JavaScript costs the XS engine (test/xs/host.c: the device's build of
+// the XS 13.3 that @agoric/xsnap ships), counted by XS itself, so they are the same on every run.
+// compute: XS's meter, one unit per bytecode instruction run plus what built-ins charge for their
+// work (mxMeterSome, e.g. one per character copied); native C (the signing core) is not in it.
+// slots: heap slots allocated (currentHeapCount; a slot is 16 bytes on the 32-bit device, 32 on a
+// 64-bit host). chunk bytes: chunk memory allocated (currentChunksSize) on this host, where chunks
+// holding pointers are larger than on the device. No collection runs while counting.
+import { fileURLToPath } from "node:url";
+import { runScenario } from "../test/xs/engine";
+import type { Input as SessionInput, Output as SessionOutput } from "../test/xs/scenarios/session";
+import type { Input as ParseInput, Output as ParseOutput } from "./xs-parse";
+
+export interface XsCost {
+  compute: number;
+  slots: number;
+  chunk_bytes: number;
+}
+
+export interface XsBenchFigures {
+  /** One session cycle: sign, CONNECT, CONNACK, SUBSCRIBE and SUBACK, a QoS 1 report and its PUBACK. */
+  session_cycle: XsCost;
+  /** The MQTT parser, per KiB of a stream of QoS 1 command PUBLISH packets in 1024-byte chunks. */
+  parse_per_kib: XsCost;
+  parse_stream_bytes: number;
+}
+
+const PARSE: ParseInput = { packets: 64, chunkBytes: 1024 };
+
+export async function runXsBench(): Promise<XsBenchFigures> {
+  const session = await runScenario<SessionInput, SessionOutput>("scenarios/session.ts", {
+    deviceId: "bench_device-1",
+    secret: "0123456789abcdef0123456789abcdef",
+    startMs: Date.UTC(2025, 3, 14, 1, 30),
+    maxWaitMs: 600_000,
+    holdCheckMs: 1000,
+  }, "xs");
+  const parse = await runScenario<ParseInput, ParseOutput>(fileURLToPath(new URL("./xs-parse.ts", import.meta.url)), PARSE, "xs");
+  const { compute, slots, chunks } = session.cost!;
+  const perKiB = parse.perKiB;
+  const figures: XsBenchFigures = {
+    session_cycle: { compute, slots, chunk_bytes: chunks },
+    parse_per_kib: { compute: Math.round(perKiB.compute), slots: Math.round(perKiB.slots), chunk_bytes: Math.round(perKiB.chunks) },
+    parse_stream_bytes: parse.bytes,
+  };
+  printTable(figures);
+  return figures;
+}
+
+function printTable(f: XsBenchFigures): void {
+  const row = (name: string, cost: XsCost) =>
+    console.log(`  ${name.padEnd(44)}${`${cost.compute.toLocaleString("en")} units`.padStart(16)}${`${cost.slots.toLocaleString("en")} slots`.padStart(14)}${`${cost.chunk_bytes.toLocaleString("en")} B`.padStart(12)}`);
+  console.log("\nXS (the device's build of XS 13.3): compute units, slots and chunk bytes allocated; the same every run");
+  row("session cycle (sign .. report, PUBACK)", f.session_cycle);
+  row(`parser, per KiB (${PARSE.packets} command PUBLISH, ${f.parse_stream_bytes} B)`, f.parse_per_kib);
+}
