@@ -8,13 +8,16 @@ import { MqttError } from "./packets";
 // String indexes a character above U+FFFF takes: 2 (a surrogate pair) in Node and in CESU-8 builds of
 // XS (xst), 1 on the device, whose XS keeps strings as UTF-8 and counts and indexes them by character.
 const ASTRAL_INDEXES = "\u{10000}".length;
+// Called on the string, not as text.codePointAt(i): XS wraps a primitive in a String object for each
+// method looked up on it, two slots per character and pass, garbage the collector must then reclaim.
+const codePointAt = String.prototype.codePointAt;
 
 // Byte length of `text` as UTF-8; throws if it is not well-formed UTF-16 or holds a forbidden U+0000.
 export function utf8Length(text: string, field: string, nulAllowed: boolean): number {
 	let length = 0;
 	for (let i = 0; i < text.length; i++) {
 		// codePointAt joins a surrogate pair (where the engine has pairs) and returns a lone surrogate as itself
-		const c = text.codePointAt(i)!;
+		const c = codePointAt.call(text, i)!;
 		if (c < 0x80) {
 			if (c === 0 && !nulAllowed) throw new MqttError(`${field}: must not contain U+0000`);
 			length += 1;
@@ -36,7 +39,7 @@ export function utf8Length(text: string, field: string, nulAllowed: boolean): nu
 // utf8Length and sized `out` by it, so this pass only writes.
 export function writeUtf8(text: string, out: Uint8Array, at: number): number {
 	for (let i = 0; i < text.length; i++) {
-		const c = text.codePointAt(i)!;
+		const c = codePointAt.call(text, i)!;
 		if (c < 0x80) out[at++] = c;
 		else if (c < 0x800) {
 			out[at++] = 0xC0 | (c >> 6);
