@@ -14,7 +14,7 @@ export function isUtf8(text: usize, length: i32): bool {
     if (lead < 0xc2 || lead > 0xf4) return false;
     const more: usize = 1 + <usize>(lead >= 0xe0) + <usize>(lead >= 0xf0);
     if (more > end - text) return false;
-    let point = lead & (0x3f >> more);
+    let point = lead & (0x3f >> <u32>more);
     for (let i: usize = 0; i < more; i++) {
       const next = <u32>load<u8>(text + i);
       if ((next & 0xc0) != 0x80) return false;
@@ -23,7 +23,7 @@ export function isUtf8(text: usize, length: i32): bool {
     text += more;
     // The shortest form only: 3 bytes from U+0800 (1 << 11), 4 from U+10000 (1 << 16); 2 bytes
     // always are, from lead C2. And no surrogate.
-    if (point < <u32>1 << <u32>(5 * more + 1) || point > 0x10ffff || point - 0xd800 < 0x800) return false;
+    if (point < <u32>1 << (5 * <u32>more + 1) || point > 0x10ffff || point - 0xd800 < 0x800) return false;
   }
   return true;
 }
