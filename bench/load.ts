@@ -42,6 +42,7 @@ for (const [deviceId, secret] of secrets) {
 	const session: Device["session"] = new Session({
 		host: broker.host,
 		port: broker.port,
+		serverName: "localhost",		// the certificate names it too; an IP as SNI draws a Node warning
 		ca: certs.caDer,
 		deviceId,
 		secret,
