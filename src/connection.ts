@@ -24,9 +24,10 @@ export interface ConnectionEvents {
 }
 
 // What this module uses of Moddable's TCP Socket and SecureSocket (the SDK's SecureSocket typing
-// leaves out callback and the argument-less write() that returns the free send space).
+// leaves out callback, the argument-less write() that returns the free send space, and ssl).
 interface Stream {
 	callback: (message: number, value?: number) => void;
+	ssl?: { clientCipher?: unknown; alert?: unknown };	// SecureSocket's TLS session (ssl/session)
 	read(type: typeof ArrayBuffer): ArrayBuffer;
 	write(): number;
 	write(data: ByteBuffer): void;
@@ -49,12 +50,14 @@ export class Connection {
 	#maxQueued: number;
 	#refused = false;	// send() said no since the queue last emptied
 	#events: ConnectionEvents;
+	#secure: boolean;
 
 	// Throws if the socket cannot be created (no network; with TLS also a CA rejected up front,
 	// e.g. Moddable refuses to register a certificate while the clock is unset).
 	constructor(options: ConnectionOptions, events: ConnectionEvents) {
 		this.#events = events;
 		this.#maxQueued = options.maxQueued;
+		this.#secure = !!options.secure;
 		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
 		this.#parser = new Parser(options.maxPacketSize, packet => this.#socket && events.onPacket(packet));
 		const { host, port, secure } = options;
@@ -107,6 +110,13 @@ export class Connection {
 		if (!socket)
 			return;
 		if (CONNECTED === message) {
+			// Moddable's TLS also reports "connected" when the server answered the ClientHello with a
+			// close_notify alert (ssl/session's handshake() stops on any alert): no keys were made,
+			// and whatever we wrote next, the CONNECT with its password first, would go out in the
+			// clear. Only a handshake that set up its cipher counts.
+			const tls = socket.ssl;
+			if (this.#secure && (!tls?.clientCipher || (undefined !== tls.alert)))
+				return this.#fail("connect failed: the TLS handshake ended without keys (alert from the server)");
 			this.#open = true;
 			this.#events.onOpen();
 			this.#flush();

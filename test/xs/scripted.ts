@@ -147,6 +147,21 @@ export const timers: Timers = {
 	clear: timer => clearTimer(timer as LoopTimer | undefined),
 };
 
+// A session's options on this board: its broker's address, its timers and clock (the wall clock
+// reads startMs when the board's reads 0), a fixed jitter; the scenario adds its callbacks.
+export function boardSession(device: { deviceId: string; secret: string; startMs: number }) {
+	return {
+		host: "iotda.test",
+		port: 8883,
+		ca: Uint8Array.of(0x30, 0x00),
+		deviceId: device.deviceId,
+		secret: device.secret,
+		now: () => device.startMs + loop.now,
+		timers,
+		random: () => 0.5,
+	};
+}
+
 // ---- the scripted broker ------------------------------------------------------------------------
 
 export type BrokerRecord = { t: number } & (
@@ -159,7 +174,7 @@ export type BrokerRecord = { t: number } & (
 
 // The device side of a link: what a scripted socket offers the broker.
 export interface Endpoint {
-	opened(): void;
+	opened(handshake: Handshake): void;
 	receive(bytes: Uint8Array): void;
 	drop(): void;
 }
@@ -168,17 +183,24 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, b => (b < 16 ? "0" : "") + b.toString(16)).join("");
 
+// How a TLS handshake ends: with keys, or with the server's close_notify alert, which Moddable's
+// TLS reports as connected too, with no cipher.
+export type Handshake = "keys" | "close_notify";
+
 // Answers CONNECT with the next CONNACK code of its script (0 once the script is used up),
 // SUBSCRIBE with a SUBACK granting each filter the QoS asked, a QoS 1 PUBLISH with PUBACK,
-// PINGREQ with PINGRESP and UNSUBSCRIBE with UNSUBACK; records everything.
+// PINGREQ with PINGRESP and UNSUBSCRIBE with UNSUBACK; ends TLS handshakes as `handshakes` says
+// (with keys once they are used up); records everything.
 export class Broker {
 	records: BrokerRecord[] = [];
 	#connacks: number[];
+	#handshakes: Handshake[];
 	#endpoint: Endpoint | undefined;
 	#input: number[] = [];
 
-	constructor(connacks: number[]) {
+	constructor(connacks: number[], handshakes: Handshake[] = []) {
 		this.#connacks = connacks.slice();
+		this.#handshakes = handshakes.slice();
 	}
 
 	// A socket was created: the connection succeeds (a new one replaces any other).
@@ -186,7 +208,8 @@ export class Broker {
 		this.#endpoint = endpoint;
 		this.#input.length = 0;
 		this.#record({ event: "open", host, port, serverName });
-		loop.post(() => endpoint === this.#endpoint && endpoint.opened());
+		const handshake = this.#handshakes.shift() ?? "keys";
+		loop.post(() => endpoint === this.#endpoint && endpoint.opened(handshake));
 	}
 
 	closed(endpoint: Endpoint): void {
@@ -319,7 +342,7 @@ export class ScriptedSocket implements Endpoint {
 		}
 	}
 
-	opened(): void {
+	opened(_handshake: Handshake): void {
 		this.#tell(1);
 	}
 

@@ -69,6 +69,9 @@ export interface SecureDictionary {
 export default class SecureSocket {
 	// Set by the owner, or defined as a method by a subclass (hence `declare`: no own property).
 	declare callback: (message: Message, value?: number) => void;
+	// The part of the SDK's TLS session (ssl/session) an app may look at: the cipher once the
+	// handshake made it, and the alert that ended it (node:tls never reports such a handshake done).
+	ssl: { clientCipher: string | null; alert: undefined } = { clientCipher: null, alert: undefined };
 
 	#conn: tls.TLSSocket | undefined;	// undefined once closed, by close() or after -1/-2
 	#open = false;						// handshake completed
@@ -106,6 +109,7 @@ export default class SecureSocket {
 				return this.#end(-2);
 			}
 			this.#open = true;
+			this.ssl.clientCipher = conn.getCipher().standardName;
 			this.callback(1);
 		});
 		conn.on("data", (data: Buffer) => {

@@ -5,7 +5,7 @@
 // run records the same transcript, on XS and on Node.
 import { answerCommands } from "../../../src/commands";
 import { Session } from "../../../src/session";
-import { appCost, Broker, type BrokerRecord, callApp, loop, meterApp, timers, useBroker } from "../scripted";
+import { appCost, boardSession, Broker, type BrokerRecord, callApp, loop, meterApp, useBroker } from "../scripted";
 import type { XsHost } from "../scenario";
 
 export interface Input {
@@ -44,14 +44,7 @@ export function run(input: Input, xs: XsHost | undefined) {
 	const events: Event[] = [];
 	const note = (event: Event) => events.push(event);
 	const session = new Session({
-		host: "iotda.test",
-		port: 8883,
-		ca: Uint8Array.of(0x30, 0x00),
-		deviceId: input.deviceId,
-		secret: input.secret,
-		now: () => input.startMs + loop.now,
-		timers,
-		random: () => 0.5,
+		...boardSession(input),
 		log: line => note({ t: loop.now, event: "log", line }),
 		onConnected: () => note({ t: loop.now, event: "connected" }),
 		onDisconnected: (reason, retryMs) => note({ t: loop.now, event: "disconnected", reason, retryMs }),
