@@ -9,4 +9,4 @@
 /// <reference path="../../types/moddable/sntp.d.ts" />
 /// <reference path="../../types/moddable/Resource.d.ts" />
 /// <reference path="../../types/moddable/mc-config.d.ts" />
-/// <reference path="../../types/moddable/ssl-constants.d.ts" />
+/// <reference path="../../types/moddable/ssl.d.ts" />

@@ -54,8 +54,10 @@ test("every module manifest.json names exists, our cipher suites replacing the S
 	const modules = ourModules();
 	for (const name of ["main", "session", "settings", "mqtt/parser", "ssl/ciphersuites"])
 		assert.ok(existsSync(modules.get(name)!), name);
-	// without "~" the SDK's ssl/* would take the name first and ours would be ignored
-	assert.deepEqual(manifest.modules["~"], ["$(MODULES)/crypt/ssl/ssl_ciphersuites"]);
+	// without "~" the SDK's ssl/* would take the names first and ours would be ignored
+	assert.deepEqual(manifest.modules["~"], ["$(MODULES)/crypt/ssl/ssl_ciphersuites", "$(MODULES)/crypt/ssl/ssl_cert"]);
+	assert.ok(existsSync(modules.get("ssl/cert")!));
+	assert.equal(manifest.modules["ssl/sdk-cert"], "$(MODULES)/crypt/ssl/ssl_cert");
 });
 
 test("no preloaded module imports preference, directly or through another module", () => {

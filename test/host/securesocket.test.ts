@@ -182,6 +182,11 @@ test("a board clock before the CA's validity (1970, never set): the constructor 
 	}
 });
 
+test("a self-made leaf sent in front of the trusted CA's certificate: refused, every link must be signed", async () => {
+	// the leaf and key of another CA's server, chained to our CA's certificate, which did not sign it
+	await assertRefused(await serve(rsa, { cert: rsa.certPem + ec.caPem }), { certificate: der(ec) });
+});
+
 test("a wrong CA: -2 and no application data reaches the server", async () => {
 	await assertRefused(await serve(ec), { certificate: der(rsa) });
 });

@@ -5,11 +5,11 @@
 //   as the only signature schemes, SNI = serverName (or host), sent for IP addresses too;
 // - the trusted certificate's dates checked against the board clock in the constructor, which
 //   throws "date validation failed" as CertificateManager.register does;
-// - the server must send its chain: the name is checked against the leaf's subjectAltName only
-//   (dNSName, a left-most "*" label, IPv4 iPAddress; never the CN) and only when the leaf comes
-//   with its issuer, so a leaf sent alone is refused; the leaf's dates against the board clock;
-// - every refusal is -2 and comes before 1. OpenSSL verifies the chain itself, which is stricter
-//   than the SDK (whose verify skips a leaf its successor did not sign).
+// - the server must send its chain (the SDK never matches the name of a leaf sent alone); the name
+//   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
+//   iPAddress; never the CN); the chain's dates against the board clock; OpenSSL verifies every
+//   signature, as src/tls/cert.ts does on the device in place of the SDK's verify;
+// - every refusal is -2 and comes before 1.
 // Messages follow securesocket.js: 1 after the handshake, decrypted data in pieces of at most
 // 1024 bytes that must be read inside the callback, -1/-2 once and then the socket closes itself.
 import { X509Certificate, constants } from "node:crypto";
@@ -234,16 +234,16 @@ function validNow(certificate: X509Certificate): boolean {
 	return Date.parse(certificate.validFrom) < now && now < Date.parse(certificate.validTo);
 }
 
-// The SDK's checks of the chain the server sent, after OpenSSL verified it; a refusal's trace, or
-// undefined to accept.
+// The device's checks of the chain the server sent (src/tls/cert.ts, after OpenSSL verified the
+// signatures); a refusal's trace, or undefined to accept.
 function checkChain(chain: readonly Buffer[], name: string): string | undefined {
-	// With a single certificate ssl_cert.js never computes a name match, so it refuses.
+	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it.
 	if (chain.length < 2)
 		return `subjectAltName match failed for ${name}`;
-	const leaf = new X509Certificate(chain[0]);
-	if (!validNow(leaf))
-		return "date validation failed";
-	if (!leafNames(leaf).some(entry => matches(entry, name.toLowerCase())))
+	const certificates = chain.map(der => new X509Certificate(der));
+	if (!certificates.every(validNow))
+		return "date validation failed on received certificate";
+	if (!leafNames(certificates[0]).some(entry => matches(entry, name.toLowerCase())))
 		return `subjectAltName match failed for ${name}`;
 	return undefined;
 }

@@ -1,0 +1,58 @@
+// The device's server-certificate check, in place of the SDK's CertificateManager.verify (manifest.json
+// maps the SDK's ssl/cert as ssl/sdk-cert and this module as ssl/cert). The SDK's verify skips a
+// certificate that the next one did not sign and then checks only the last one against the trusted
+// CA: a chain of a self-made leaf and the real, public CA certificate passed, so anyone on the path
+// could stand in for IoTDA. Here every certificate must be signed by the next one and the last by the
+// trusted certificate (or be it); every date must hold; and the name is matched, as the SDK matches
+// it, against the leaf's subjectAltName only. As the SDK, a leaf sent without its issuer is refused.
+import Bin from "bin";
+import CertificateManager from "ssl/sdk-cert";
+import X509 from "x509";
+
+export default class CertificateChecker extends CertificateManager {
+	#trusted: ArrayBuffer | undefined;
+	#checks: boolean;
+
+	constructor(options: { certificate?: ArrayBuffer; verify?: boolean }) {
+		super(options);		// throws "date validation failed" for a trusted certificate out of its dates
+		this.#trusted = options.certificate;
+		this.#checks = options.verify ?? true;
+	}
+
+	verify(certs: Uint8Array[], options: { tls_server_name?: string }): boolean {
+		if (!this.#checks)
+			return true;
+		const name = options.tls_server_name?.toLowerCase();
+		if (!name || !this.#trusted || (certs.length < 2))
+			return refuse(`subjectAltName match failed for ${name}`);
+		const now = Date.now();
+		for (let i = 0; i < certs.length; i++) {
+			const x509 = X509.decode(certs[i]);
+			const { from, to } = X509.decodeTBS(x509.tbs).validity;
+			if (!((from < now) && (now < to)))
+				return refuse("date validation failed on received certificate");
+			const last = i === certs.length - 1;
+			if (last && !Bin.comp(certs[i], this.#trusted))
+				break;		// the server sent the trusted certificate itself
+			if (!this._verify(X509.decodeSPKI(last ? this.#trusted : certs[i + 1]), x509))
+				return refuse(last ? "certificate: not signed by the trusted certificate" : "certificate: not signed by the next one in the chain");
+		}
+		return X509.decodeSAN(certs[0])?.some(entry => matches(entry, name)) || refuse(`subjectAltName match failed for ${name}`);
+	}
+}
+
+// A dNSName equal to the name or "*" standing for its left-most label; an IPv4 iPAddress.
+function matches({ tag, value }: { tag: number; value: string | ArrayBuffer }, name: string): boolean {
+	if ((2 === tag) && (typeof value === "string")) {
+		const entry = value.toLowerCase();
+		const dot = name.indexOf(".");
+		return (entry === name) || (entry.startsWith("*.") && (dot > 0) && (entry.slice(1) === name.slice(dot)));
+	}
+	return (7 === tag) && (typeof value !== "string") && (4 === value.byteLength) && (new Uint8Array(value).join(".") === name);
+}
+
+// As the SDK does, the reason goes to the trace; the handshake then fails with -2.
+function refuse(reason: string): false {
+	trace(`${reason}\n`);
+	return false;
+}
