@@ -1,9 +1,12 @@
 // IoTDA's MQTT conventions: system topics under $oc/devices/{device_id}/sys/ and their JSON
 // payloads. Pure string work, no I/O.
+import { utf8Length } from "./mqtt/utf8";
 
 // The platform accepts keepalive values in this range only (seconds); 120 is its recommendation.
 export const KEEPALIVE_MIN = 30;
 export const KEEPALIVE_MAX = 1200;
+// Custom topics ($oc/devices/{id}/user/...) are at most this many bytes.
+const USER_TOPIC_MAX = 128;
 
 export interface Command {
 	requestId: string;
@@ -20,30 +23,53 @@ export interface CommandResponse {
 
 const root = (deviceId: string) => `$oc/devices/${deviceId}/sys/`;
 
-export const commandsFilter = (deviceId: string) => root(deviceId) + "commands/#";
 export const propertiesReportTopic = (deviceId: string) => root(deviceId) + "properties/report";
 export const messagesUpTopic = (deviceId: string) => root(deviceId) + "messages/up";
-export const commandResponseTopic = (deviceId: string, requestId: string) =>
-	root(deviceId) + "commands/response/request_id=" + requestId;
+export const messagesDownTopic = (deviceId: string) => root(deviceId) + "messages/down";
 export const eventsUpTopic = (deviceId: string) => root(deviceId) + "events/up";
 export const eventsDownTopic = (deviceId: string) => root(deviceId) + "events/down";
 
-// Commands arrive on .../sys/commands/request_id={request_id}; returns the id, or undefined
-// when the topic is not a command request for this device.
-export function commandRequestId(deviceId: string, topic: string): string | undefined {
-	const prefix = root(deviceId) + "commands/request_id=";
+// The platform's requests, by kind: "commands", "properties/set", "properties/get" arrive on
+// .../sys/{kind}/request_id={id} and are answered on .../sys/{kind}/response/request_id={id};
+// "shadow/get" goes the other way, the device asking and the platform answering.
+export type RequestKind = "commands" | "properties/set" | "properties/get" | "shadow/get";
+
+export const requestsFilter = (deviceId: string, kind: RequestKind) => root(deviceId) + kind + "/#";
+export const responsesFilter = (deviceId: string, kind: RequestKind) => root(deviceId) + kind + "/response/#";
+export const requestTopic = (deviceId: string, kind: RequestKind, requestId: string) =>
+	root(deviceId) + kind + "/request_id=" + requestId;
+export const responseTopic = (deviceId: string, kind: RequestKind, requestId: string) =>
+	root(deviceId) + kind + "/response/request_id=" + requestId;
+
+// The id of a request of `kind` on `topic`, or undefined when the topic is not one (a response, say).
+export function requestId(deviceId: string, kind: RequestKind, topic: string): string | undefined {
+	return idAfter(root(deviceId) + kind + "/request_id=", topic);
+}
+
+// The id of a response of `kind` on `topic`, or undefined.
+export function responseId(deviceId: string, kind: RequestKind, topic: string): string | undefined {
+	return idAfter(root(deviceId) + kind + "/response/request_id=", topic);
+}
+
+function idAfter(prefix: string, topic: string): string | undefined {
 	if (!topic.startsWith(prefix))
 		return undefined;
 	const id = topic.slice(prefix.length);
 	return (id && !id.includes("/")) ? id : undefined;
 }
 
-// Command payload: {"object_device_id", "service_id", "command_name", "paras": {...}}.
-// Throws SyntaxError on malformed JSON; the caller answers with a failure result.
-export function parseCommand(requestId: string, json: string): Command {
+// A request's JSON body; throws SyntaxError (naming `what` when it is JSON but not an object).
+export function parseRequest(json: string, what: string): Record<string, any> {
 	const body = JSON.parse(json);
-	if ((typeof body !== "object") || (body === null))
-		throw new SyntaxError("command: payload is not a JSON object");
+	if ((typeof body !== "object") || (body === null) || Array.isArray(body))
+		throw new SyntaxError(`${what}: payload is not a JSON object`);
+	return body;
+}
+
+// Command payload: {"object_device_id", "service_id", "command_name", "paras": {...}}.
+// Throws on malformed JSON; the caller answers with a failure result.
+export function parseCommand(requestId: string, json: string): Command {
+	const body = parseRequest(json, "command");
 	return {
 		requestId,
 		serviceId: body.service_id,
@@ -70,6 +96,14 @@ export function parseEvents(json: string): Event[] {
 		if ((typeof event?.service_id !== "string") || (typeof event.event_type !== "string"))
 			throw new TypeError("event: service_id and event_type must be strings");
 	return services;
+}
+
+// A custom topic, $oc/devices/{id}/user/{path}; throws RangeError past IoTDA's 128 bytes.
+export function userTopic(deviceId: string, path: string): string {
+	const topic = `$oc/devices/${deviceId}/user/${path}`;
+	if (utf8Length(topic, "topic", false) > USER_TOPIC_MAX)
+		throw new RangeError(`topic: a custom topic is at most ${USER_TOPIC_MAX} bytes (IoTDA)`);
+	return topic;
 }
 
 // {"services":[{"service_id": ..., "properties": {...}}]}

@@ -19,6 +19,9 @@ const { Session } = await import("../../src/session");
 const { answerCommands } = await import("../../src/commands");
 const { Events } = await import("../../src/events");
 const { timeSync } = await import("../../src/timesync");
+const { answerProperties } = await import("../../src/properties");
+const { Shadow } = await import("../../src/shadow");
+const { receiveMessages } = await import("../../src/messages");
 const { default: BoardTimer } = await import("timer");
 
 // The session's timers run 100x fast here: IoTDA's smallest keepalive, 30 s, is 300 ms, the 1 s
@@ -600,6 +603,86 @@ test("events down: each service reaches its handler, unknown or failing ones are
 		assert.equal(record.errors[0].message, 'event "$ota" "version_query": no OTA here; "$sdk_info" "sdk_info_query": no handler, ignored');
 		scripted.links[0].send({ cmd: "publish", topic: "$oc/devices/good/sys/events/down", payload: "not json", qos: 0, retain: false, dup: false });
 		await until(() => record.errors.length === 2, "the malformed payload's report");
+		assert.equal(session.state, "online");
+		assert.deepEqual(record.disconnects, []);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+test("property set and get, shadow and messages down through a real session: handlers, answers, failures", async () => {
+	const scripted = await scriptedBroker(certs);
+	const { session, record } = open({ deviceId: "good", port: scripted.port });
+	const state: Record<string, unknown> = { reportInterval: 60 };
+	answerProperties(session, {
+		set: services => {
+			for (const { service_id, properties } of services) {
+				if (service_id !== "status" || "uptime" in properties)
+					return { result_code: 1, result_desc: "uptime is read-only" };
+				Object.assign(state, properties);
+			}
+			return { result_code: 0 };
+		},
+		get: serviceId => {
+			if (serviceId === "broken")
+				throw new Error("no such service");
+			return [{ service_id: "status", properties: { ...state } }];
+		},
+	});
+	const shadows: unknown[] = [];
+	const shadow = new Shadow(session, services => shadows.push(services));
+	const messages: unknown[] = [];
+	receiveMessages(session, message => messages.push(message instanceof Uint8Array ? Array.from(message) : message));
+	const link = () => scripted.links[0];
+	const down = (topic: string, payload: string | Buffer) =>
+		link().send({ cmd: "publish", topic: `$oc/devices/good/sys/${topic}`, payload, qos: 0, retain: false, dup: false });
+	const answers = () => link().received.filter(p => p.cmd === "publish") as mqttPacket.IPublishPacket[];
+	const answer = async (topic: string) => {
+		await until(() => answers().some(p => p.topic === `$oc/devices/good/sys/${topic}`), topic);
+		return JSON.parse(answers().find(p => p.topic === `$oc/devices/good/sys/${topic}`)!.payload.toString());
+	};
+	try {
+		session.start();
+		await until(() => link()?.received.some(p => p.cmd === "subscribe"), "the SUBSCRIBE");
+		const subscribe = link().received.find(p => p.cmd === "subscribe") as mqttPacket.ISubscribePacket;
+		// one SUBSCRIBE per connect for every feature
+		assert.deepEqual(subscribe.subscriptions.map(s => s.topic), [
+			"$oc/devices/good/sys/properties/set/#", "$oc/devices/good/sys/properties/get/#",
+			"$oc/devices/good/sys/shadow/get/response/#", "$oc/devices/good/sys/messages/down",
+		]);
+
+		down("properties/set/request_id=s1", JSON.stringify({ object_device_id: "good", services: [{ service_id: "status", properties: { reportInterval: 5 } }] }));
+		assert.deepEqual(await answer("properties/set/response/request_id=s1"), { result_code: 0 });
+		assert.equal(state.reportInterval, 5);
+		down("properties/set/request_id=s2", JSON.stringify({ services: [{ service_id: "status", properties: { uptime: 1 } }] }));
+		assert.deepEqual(await answer("properties/set/response/request_id=s2"), { result_code: 1, result_desc: "uptime is read-only" });
+		down("properties/set/request_id=s3", "not json");
+		assert.equal((await answer("properties/set/response/request_id=s3")).result_code, 1);
+		down("properties/set/request_id=s4", JSON.stringify({ services: "status" }));
+		assert.deepEqual(await answer("properties/set/response/request_id=s4"),
+			{ result_code: 1, result_desc: "properties/set: services must be a list of {service_id, properties}" });
+
+		down("properties/get/request_id=g1", JSON.stringify({ service_id: "status" }));
+		assert.deepEqual(await answer("properties/get/response/request_id=g1"), { services: [{ service_id: "status", properties: { reportInterval: 5 } }] });
+		// a get that fails is not answered (IoTDA's answer has no failure form): reported instead
+		down("properties/get/request_id=g2", JSON.stringify({ service_id: "broken" }));
+		await until(() => record.errors.some(e => e.message === "no such service"), "the failed get's report");
+		assert.ok(!answers().some(p => p.topic.endsWith("request_id=g2")));
+
+		assert.equal(shadow.request("status"), true);
+		assert.deepEqual(await answer("shadow/get/request_id=1"), { service_id: "status" });
+		const services = [{ service_id: "status", desired: { properties: { reportInterval: 30 }, event_time: "20251201T120000Z" }, version: 3 }];
+		down("shadow/get/response/request_id=0", JSON.stringify({ object_device_id: "good", shadow: [] }));		// not the latest request: ignored
+		down("shadow/get/response/request_id=1", JSON.stringify({ object_device_id: "good", shadow: services }));
+		await until(() => shadows.length === 1, "the shadow");
+		assert.deepEqual(shadows, [services]);
+
+		down("messages/down", JSON.stringify({ object_device_id: "good", name: "hello", id: "m1", content: { text: "hi" } }));
+		down("messages/down", Buffer.from([0xff, 0x00, 0x41]));
+		await until(() => messages.length === 2, "the messages");
+		assert.deepEqual(messages, [{ object_device_id: "good", name: "hello", id: "m1", content: { text: "hi" } }, [0xff, 0x00, 0x41]]);
 		assert.equal(session.state, "online");
 		assert.deepEqual(record.disconnects, []);
 	}

@@ -71,8 +71,7 @@ test("XS and Node: command payloads parse into commands, and anything but a JSON
 		const [full, bare, array, nul, number, text, bad] = results[engine].commands;
 		assert.deepEqual(full, { requestId: "r-1", serviceId: "switch", commandName: "set", paras: { on: true, level: 0.25, label: "grüße 😀" } }, engine);
 		assert.deepEqual(bare, { requestId: "r-1", serviceId: "s", paras: {} }, engine);
-		assert.deepEqual(array, { requestId: "r-1", paras: {} }, engine);
-		assert.deepEqual([nul, number, text], [notObject, notObject, notObject], engine);
+		assert.deepEqual([array, nul, number, text], [notObject, notObject, notObject, notObject], engine);
 		// the engine's own JSON.parse message: only the class is ours to expect
 		assert.match((bad as { error: string }).error, /^SyntaxError: /, engine);
 	}

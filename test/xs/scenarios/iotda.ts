@@ -2,8 +2,8 @@
 // the test sends. An error is reported as "Class: message"; a response that JSON cannot carry
 // (BigInt, a cycle) is built here from its name, since it cannot travel as JSON.
 import {
-	commandRequestId, commandResponse, commandResponseTopic, commandsFilter, messagesUpTopic, parseCommand, propertiesReport,
-	propertiesReportTopic, type CommandResponse,
+	commandResponse, messagesUpTopic, parseCommand, propertiesReport, propertiesReportTopic, requestId, requestsFilter,
+	responseTopic, type CommandResponse,
 } from "../../../src/iotda";
 import { errorText } from "../scenario";
 
@@ -39,8 +39,8 @@ function special(response: Input["responses"][number]): CommandResponse {
 
 export function run(input: Input) {
 	return {
-		topics: input.deviceIds.map(id => [commandsFilter(id), propertiesReportTopic(id), messagesUpTopic(id), commandResponseTopic(id, "r-1")]),
-		requestIds: input.requests.map(({ deviceId, topic }) => commandRequestId(deviceId, topic) ?? null),
+		topics: input.deviceIds.map(id => [requestsFilter(id, "commands"), propertiesReportTopic(id), messagesUpTopic(id), responseTopic(id, "commands", "r-1")]),
+		requestIds: input.requests.map(({ deviceId, topic }) => requestId(deviceId, "commands", topic) ?? null),
 		commands: input.commands.map(json => attempt(() => parseCommand("r-1", json))),
 		reports: input.reports.map(({ serviceId, properties }) => attempt(() => propertiesReport(serviceId, properties))),
 		responses: input.responses.map(response => attempt(() => commandResponse(special(response)))),

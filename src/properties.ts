@@ -1,0 +1,54 @@
+// IoTDA property set and get, from the platform: the app's handlers decide, the platform waits 20 s.
+//   set: {"object_device_id"?, "services": [{"service_id", "properties"}]} -> {"result_code", "result_desc"?}
+//        (0 = done); a handler that throws, a missing one or a bad payload answer result_code 1.
+//   get: {"object_device_id"?, "service_id"?} -> {"services": [{"service_id", "properties", "event_time"?}]};
+//        IoTDA's answer has no failure form: a get that fails is not answered and the platform
+//        reports its timeout.
+import { parseRequest } from "./iotda";
+import { answerRequests } from "./requests";
+import type { Session } from "./session";
+
+export interface ServiceProperties {
+	service_id: string;
+	properties: Record<string, unknown>;
+	event_time?: string;		// yyyyMMdd'T'HHmmss'Z'
+}
+
+export interface SetResult {
+	result_code: number;		// 0 = done
+	result_desc?: string;
+}
+
+export interface PropertyHandlers {
+	set?(services: ServiceProperties[]): SetResult;
+	get?(serviceId: string | undefined): ServiceProperties[];
+}
+
+export function answerProperties(session: Session, handlers: PropertyHandlers): void {
+	answerRequests(session, "properties/set", json => {
+		const services = parseRequest(json, "properties/set").services;
+		if (!Array.isArray(services) || !services.every(isServiceProperties))
+			throw new TypeError("properties/set: services must be a list of {service_id, properties}");
+		if (!handlers.set)
+			throw new Error("no property set handler");
+		const result = handlers.set(services);
+		if (typeof result?.result_code !== "number")
+			throw new TypeError("properties/set: the handler's result_code must be a number");
+		return JSON.stringify(result);
+	}, message => ({ result_code: 1, result_desc: message }));
+	answerRequests(session, "properties/get", json => {
+		const serviceId = parseRequest(json, "properties/get").service_id;
+		if ((undefined !== serviceId) && (typeof serviceId !== "string"))
+			throw new TypeError("properties/get: service_id must be a string");
+		if (!handlers.get)
+			throw new Error("no property get handler");
+		const services = handlers.get(serviceId);
+		if (!Array.isArray(services) || !services.every(isServiceProperties))
+			throw new TypeError("properties/get: the handler must return a list of {service_id, properties}");
+		return JSON.stringify({ services });
+	});
+}
+
+function isServiceProperties(service: any): service is ServiceProperties {
+	return (typeof service?.service_id === "string") && (typeof service.properties === "object") && (null !== service.properties);
+}
