@@ -58,15 +58,22 @@ const caOut = resolve(values["ca-out"]);
 writeFileSync(`${caOut}.pem`, certs.caPem);
 writeFileSync(`${caOut}.der`, certs.caDer);
 
-const broker = await startBroker({
-  host: values.host,
-  port,
-  devices,
-  certs,
-  toleranceMs: toleranceMinutes * 60_000,
-  log: (line) => console.log(`${new Date().toISOString()} ${line}`),
-  http: values["no-http"] ? undefined : { port: httpPort, host: values["http-host"] },
-});
+let broker;
+try {
+  broker = await startBroker({
+    host: values.host,
+    port,
+    devices,
+    certs,
+    toleranceMs: toleranceMinutes * 60_000,
+    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+    http: values["no-http"] ? undefined : { port: httpPort, host: values["http-host"] },
+  });
+} catch (err) {
+  certs.cleanup();
+  console.error((err as Error).message);
+  process.exit(1);
+}
 console.log(`IoTDA test broker on mqtts://${broker.host}:${broker.port} (${devices.size} devices)`);
 console.log(`CA: ${caOut}.pem and ${caOut}.der`);
 if (broker.http !== undefined) {

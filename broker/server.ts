@@ -222,7 +222,15 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     return true;
   }
 
-  const http = opts.http === undefined ? undefined : await startHttpApi(platform, { ...opts.http, log });
+  let http: HttpApi | undefined;
+  if (opts.http !== undefined) {
+    try {
+      http = await startHttpApi(platform, { ...opts.http, log });
+    } catch (err) {
+      await close();
+      throw new Error(`http api: cannot listen on ${opts.http.host ?? "127.0.0.1"}:${opts.http.port}: ${(err as Error).message}`);
+    }
+  }
 
   async function close() {
     platform.close();

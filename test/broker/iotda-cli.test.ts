@@ -160,3 +160,18 @@ test("the standalone broker prints its API's URL, and iotda-local reaches the br
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the standalone broker with its HTTP port taken: one line and exit 1", T, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "iotda-local-"));
+  writeFileSync(join(dir, "devices.json"), JSON.stringify({ devices: {} }));
+  try {
+    const args = ["--import", "tsx", "broker/cli.ts", "--registry", join(dir, "devices.json"), "--port", "0", "--http-port", String(broker.http!.port), "--ca-out", join(dir, "ca")];
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, args, { cwd: root }, (err, _stdout, stderr) => resolve({ code: (err as { code?: number } | null)?.code ?? 0, stderr }));
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^http api: cannot listen on 127\\.0\\.0\\.1:${broker.http!.port}: listen EADDRINUSE[^\\n]*\\n$`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
