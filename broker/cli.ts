@@ -1,16 +1,19 @@
-// Standalone local broker for manual testing with a device, MQTTX or mosquitto_pub:
+// Standalone local IoTDA for manual testing with a device, MQTTX or mosquitto_pub, and with backend
+// scripts or iotda-local over its northbound HTTP API:
 //   tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60]
-//                     [--ca-out ./local-ca] [--hostname name]...
-// Writes <ca-out>.pem and <ca-out>.der (the CA to trust) and prints the port.
+//                     [--ca-out ./local-ca] [--hostname name]... [--http-port 8080] [--http-host 127.0.0.1] [--no-http]
+// Writes <ca-out>.pem and <ca-out>.der (the CA to trust) and prints the MQTTS port and the API's URL.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateCerts } from "./certs";
+import { DEFAULT_HTTP_PORT } from "./http";
 import { loadRegistry } from "./registry";
 import { startBroker } from "./server";
 
 const usage =
-  "usage: tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60] [--ca-out ./local-ca] [--hostname name]...";
+  "usage: tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60] [--ca-out ./local-ca] [--hostname name]..." +
+  ` [--http-port ${DEFAULT_HTTP_PORT}] [--http-host 127.0.0.1] [--no-http]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
@@ -27,6 +30,10 @@ try {
       "tolerance-minutes": { type: "string", default: "60" },
       "ca-out": { type: "string", default: "local-ca" },
       hostname: { type: "string", multiple: true, default: [] },
+      "http-port": { type: "string", default: String(DEFAULT_HTTP_PORT) },
+      // plain HTTP without authentication: loopback unless asked otherwise
+      "http-host": { type: "string", default: "127.0.0.1" },
+      "no-http": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   }));
@@ -40,6 +47,8 @@ if (values.help) {
 if (values.registry === undefined) fail("--registry is required");
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail("--port: must be an integer 0-65535");
+const httpPort = Number(values["http-port"]);
+if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) fail("--http-port: must be an integer 0-65535");
 const toleranceMinutes = Number(values["tolerance-minutes"]);
 if (!Number.isFinite(toleranceMinutes) || toleranceMinutes < 0) fail("--tolerance-minutes: must be a number >= 0");
 
@@ -49,16 +58,28 @@ const caOut = resolve(values["ca-out"]);
 writeFileSync(`${caOut}.pem`, certs.caPem);
 writeFileSync(`${caOut}.der`, certs.caDer);
 
-const broker = await startBroker({
-  host: values.host,
-  port,
-  devices,
-  certs,
-  toleranceMs: toleranceMinutes * 60_000,
-  log: (line) => console.log(`${new Date().toISOString()} ${line}`),
-});
+let broker;
+try {
+  broker = await startBroker({
+    host: values.host,
+    port,
+    devices,
+    certs,
+    toleranceMs: toleranceMinutes * 60_000,
+    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+    http: values["no-http"] ? undefined : { port: httpPort, host: values["http-host"] },
+  });
+} catch (err) {
+  certs.cleanup();
+  console.error((err as Error).message);
+  process.exit(1);
+}
 console.log(`IoTDA test broker on mqtts://${broker.host}:${broker.port} (${devices.size} devices)`);
 console.log(`CA: ${caOut}.pem and ${caOut}.der`);
+if (broker.http !== undefined) {
+  console.log(`IoTDA API on ${broker.http.url}/v5/iot/{project_id}/devices/{device_id}/... (no authentication)`);
+  console.log(`try: npx tsx broker/iotda-cli.ts shadow --device <id> --url ${broker.http.url}`);
+}
 console.log(`try (apt mosquitto-clients): mosquitto_sub -h ${broker.host} -p ${broker.port} --cafile ${caOut}.pem -i <id>_0_0_<YYYYMMDDHH> -u <id> -P <password> -k 120 -t '$oc/devices/<id>/#' -V mqttv311`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

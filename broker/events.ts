@@ -1,23 +1,16 @@
 // IoTDA device events, published on $oc/devices/{id}/sys/events/up. The broker answers $time_sync
 // (IoTDA's time synchronisation, for devices without a clock) and only reports the other events.
+import { isObject, parseJson } from "./json";
 
 export type DeviceEvent =
   | { kind: "time_sync"; deviceSendTime: number }
   | { kind: "other"; serviceId: string; eventType: string }
   | { kind: "malformed"; reason: string };
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** One reading per service of an events/up payload, or a single malformed one if it lists no services. */
 export function readEvents(payload: Buffer): DeviceEvent[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(payload.toString("utf8"));
-  } catch {
-    return [{ kind: "malformed", reason: "payload is not JSON" }];
-  }
+  const doc = parseJson(payload);
+  if (doc === undefined) return [{ kind: "malformed", reason: "payload is not JSON" }];
   const services = isObject(doc) ? doc.services : undefined;
   if (!Array.isArray(services)) return [{ kind: "malformed", reason: "services: must be an array" }];
   return services.map(readService);

@@ -1,16 +1,22 @@
 // Local IoTDA-compatible MQTTS broker: aedes behind node:tls, IoTDA's CONNECT rules (auth.ts), one
-// connection per device, a per-device topic ACL, device uplink never forwarded to subscriptions,
-// command delivery with the response matched by request id, and $time_sync answers (events.ts).
+// connection per device, a per-device topic ACL, device uplink never forwarded to subscriptions. The
+// platform's side (platform.ts) gets every device publish and sends its downlink through here, and
+// is reachable over IoTDA's northbound HTTP API (http.ts) when `http` is given.
 import { Aedes, type Client, type PublishPacket } from "aedes";
-import { randomUUID } from "node:crypto";
 import { EventEmitter, once } from "node:events";
 import type { Socket } from "node:net";
 import { createServer } from "node:tls";
+import type { Command } from "./api-bodies";
 import { type ConnackCode, verifyConnect } from "./auth";
 import { type Certs, generateCerts } from "./certs";
-import { readEvents, timeSyncResponse } from "./events";
+import { type HttpApi, startHttpApi } from "./http";
 import { line } from "./log";
+import { Platform } from "./platform";
 import { type DeviceRecord, type Registry, toRegistry } from "./registry";
+import type { RequestOptions } from "./requests";
+import { devicePrefix } from "./topics";
+
+export type { Command } from "./api-bodies";
 
 export interface BrokerOptions {
   host?: string;
@@ -23,8 +29,14 @@ export interface BrokerOptions {
   certs?: Certs;
   /** One line per event; values clients chose are quoted and escaped (log.ts). */
   log?: (line: string) => void;
-  /** Broker clock for timestamp checks and $time_sync answers, epoch ms. */
+  /** Broker clock for timestamp checks, $time_sync answers, event times and message expiry, epoch ms. */
   now?: () => number;
+  /** How long commands and property set/get wait for the device; IoTDA's 20 s by default. */
+  requestTimeoutMs?: number;
+  /** How long a message down waits for an offline device; IoTDA's 24 h by default. */
+  messageTtlMs?: number;
+  /** Starts IoTDA's northbound HTTP API (plain HTTP, 127.0.0.1 unless `host`); port 0 picks a free one. */
+  http?: { port: number; host?: string };
 }
 
 export interface BrokerEvents {
@@ -35,12 +47,6 @@ export interface BrokerEvents {
   disconnect: [{ deviceId: string; clientId: string; replacedBy?: string }];
   /** A device acknowledged (PUBACK) a QoS 1 message the broker sent it. */
   ack: [{ deviceId: string; clientId: string }];
-}
-
-export interface Command {
-  command_name: string;
-  service_id?: string;
-  paras: Record<string, unknown>;
 }
 
 export interface BrokerStats {
@@ -59,22 +65,18 @@ export interface Broker {
   port: number;
   certs: Certs;
   events: EventEmitter<BrokerEvents>;
+  /** The platform's side, as the HTTP API calls it; errors are IotdaErrors (iotda-errors.ts). */
+  platform: Platform;
+  /** The northbound HTTP API, when started. */
+  http?: HttpApi;
   /**
    * Sends a command to the device's current connection (QoS 0 unless `qos: 1`); resolves with its
    * parsed JSON response.
    */
-  publishCommand(deviceId: string, command: Command, opts?: { timeoutMs?: number; qos?: 0 | 1 }): Promise<unknown>;
+  publishCommand(deviceId: string, command: Command, opts?: RequestOptions): Promise<unknown>;
   stats(): BrokerStats;
   close(): Promise<void>;
 }
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-const devicePrefix = (deviceId: string) => `$oc/devices/${deviceId}/`;
 
 export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const host = opts.host ?? "127.0.0.1";
@@ -88,14 +90,21 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const keepalives = new WeakMap<Client, number>();
   // set once authenticated; the ACL and events read it instead of re-parsing the clientId
   const deviceOf = new WeakMap<Client, string>();
-  // newest accepted connection per device, the target of commands
+  // newest accepted connection per device, the target of the platform's downlink
   const current = new Map<string, Client>();
   // connection -> clientId of the login that ends it
   const replacedBy = new WeakMap<Client, string>();
-  const pending = new Map<string, Pending>(); // response topic -> waiting publishCommand
   // payloads of the broker's own downlink; aedes hands the same Buffer to authorizeForward
   const downlink = new WeakSet<Buffer>();
   const sockets = new Set<Socket>();
+  const platform = new Platform({
+    registry,
+    send: sendDown,
+    log,
+    now,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    messageTtlMs: opts.messageTtlMs,
+  });
 
   const aedes = await Aedes.createBroker({
     preConnect(client, packet, callback) {
@@ -154,6 +163,10 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     log(line`connect accepted clientId=${client.id} keepalive=${keepalives.get(client)}`);
     events.emit("client", { deviceId, clientId: client.id });
   });
+  // after CONNACK: what waited for the device may go out now
+  aedes.on("clientReady", (client) => {
+    if (current.get(deviceOf.get(client)!) === client) platform.onReady(deviceOf.get(client)!);
+  });
   aedes.on("clientDisconnect", (client) => {
     const deviceId = deviceOf.get(client)!;
     const by = replacedBy.get(client);
@@ -174,8 +187,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     counts.publishes++;
     log(line`publish clientId=${client.id} topic=${packet.topic} qos=${packet.qos} bytes=${payload.length}`);
     events.emit("publish", { deviceId, clientId: client.id, topic: packet.topic, payload });
-    if (packet.topic === `${devicePrefix(deviceId)}sys/events/up`) onEvents(client, deviceId, payload);
-    else resolveResponse(packet.topic, payload);
+    platform.onPublish(deviceId, packet.topic, payload);
   });
 
   // The chain, not the leaf alone: Moddable's TLS checks the server's name only on a certificate
@@ -197,82 +209,32 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("broker: no TCP address after listen");
 
-  async function publishCommand(deviceId: string, command: Command, cmdOpts: { timeoutMs?: number; qos?: 0 | 1 } = {}) {
-    const client = current.get(deviceId);
-    if (client === undefined) throw new Error(`publishCommand: device ${deviceId} is not connected`);
-    const requestId = randomUUID();
-    const base = `${devicePrefix(deviceId)}sys/commands/`;
-    const responseTopic = `${base}response/request_id=${requestId}`;
-    const body = { object_device_id: deviceId, ...command };
-    const response = new Promise<unknown>((resolve, reject) => {
-      const timeoutMs = cmdOpts.timeoutMs ?? 10_000;
-      const timer = setTimeout(() => {
-        pending.delete(responseTopic);
-        reject(new Error(`publishCommand: no response from ${deviceId} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      pending.set(responseTopic, { resolve, reject, timer });
-    });
-    const topic = `${base}request_id=${requestId}`;
-    sendDown(client, topic, body, cmdOpts.qos ?? 0, (err) => {
-      const waiter = pending.get(responseTopic);
-      if (err === undefined || waiter === undefined) return;
-      pending.delete(responseTopic);
-      clearTimeout(waiter.timer);
-      waiter.reject(new Error(`publishCommand: delivery to ${deviceId} failed: ${err.message}`));
-    });
-    log(line`command sent deviceId=${deviceId} topic=${topic} name=${command.command_name}`);
-    return response;
-  }
-
   /**
-   * Sends JSON straight to one connection: IoTDA subscribes devices to their system downlink topics
-   * implicitly, so it does not go through subscriptions.
+   * Publishes straight to the device's current connection: IoTDA subscribes devices to their system
+   * downlink implicitly, so it does not go through subscriptions. false before CONNACK or offline.
    */
-  function sendDown(client: Client, topic: string, body: unknown, qos: 0 | 1, done: (err?: Error) => void) {
-    const payload = Buffer.from(JSON.stringify(body), "utf8");
+  function sendDown(deviceId: string, topic: string, payload: Buffer, qos: 0 | 1, done: (err?: Error) => void): boolean {
+    const client = current.get(deviceId);
+    if (client === undefined || !client.connected) return false;
     downlink.add(payload);
     const packet: PublishPacket = { cmd: "publish", topic, payload, qos, retain: false, dup: false };
     client.publish(packet, done);
+    return true;
   }
 
-  /** Settles the publishCommand waiting for a response on this topic, if any. */
-  function resolveResponse(topic: string, payload: Buffer) {
-    const waiter = pending.get(topic);
-    if (waiter === undefined) return;
-    pending.delete(topic);
-    clearTimeout(waiter.timer);
+  let http: HttpApi | undefined;
+  if (opts.http !== undefined) {
     try {
-      waiter.resolve(JSON.parse(payload.toString("utf8")));
-    } catch {
-      waiter.reject(new Error(`command response on ${topic} is not JSON`));
+      http = await startHttpApi(platform, { ...opts.http, log });
+    } catch (err) {
+      await close();
+      throw new Error(`http api: cannot listen on ${opts.http.host ?? "127.0.0.1"}:${opts.http.port}: ${(err as Error).message}`);
     }
-  }
-
-  /** Device events: $time_sync is answered, anything else logged; a malformed one never ends the connection. */
-  function onEvents(client: Client, deviceId: string, payload: Buffer) {
-    const receivedMs = now();
-    for (const event of readEvents(payload)) {
-      if (event.kind === "time_sync") answerTimeSync(client, deviceId, event.deviceSendTime, receivedMs);
-      else if (event.kind === "other") log(line`event deviceId=${deviceId} service_id=${event.serviceId} event_type=${event.eventType}`);
-      else log(line`event ignored deviceId=${deviceId} reason=${event.reason}`);
-    }
-  }
-
-  // QoS 0 to the connection that asked: IoTDA delivers system downlink without a subscription
-  function answerTimeSync(client: Client, deviceId: string, deviceSendTime: number, receivedMs: number) {
-    const body = timeSyncResponse(deviceId, deviceSendTime, receivedMs, now());
-    sendDown(client, `${devicePrefix(deviceId)}sys/events/down`, body, 0, (err) => {
-      if (err !== undefined) log(line`time sync not delivered deviceId=${deviceId} error=${err.message}`);
-    });
-    log(line`time sync answered deviceId=${deviceId} device_send_time=${deviceSendTime}`);
   }
 
   async function close() {
-    for (const [topic, waiter] of pending) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new Error(`broker closed before a response on ${topic}`));
-    }
-    pending.clear();
+    platform.close();
+    await http?.close();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // connections that never completed CONNECT are not aedes clients; end them so server.close returns
@@ -286,7 +248,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     port: address.port,
     certs,
     events,
-    publishCommand,
+    platform,
+    http,
+    publishCommand: (deviceId, command, cmdOpts) => platform.command(deviceId, command, cmdOpts).then((r) => r.response),
     stats: () => ({ connected: aedes.connectedClients, ...counts }),
     close,
   };
