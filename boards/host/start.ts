@@ -1,5 +1,6 @@
 // `npm start`: the device app on the host board.
-//   npm start                     against an embedded local IoTDA broker, until Ctrl-C
+//   npm start                     against an embedded local IoTDA (MQTTS, and its HTTP API on 8080
+//                                 or a free port, for iotda-local), until Ctrl-C
 //   npm start -- --host H --port P --ca FILE [--server-name N] --device-id ID
 //                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET
 //   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
@@ -16,6 +17,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateCerts } from "../../broker/certs";
+import { DEFAULT_HTTP_PORT } from "../../broker/http";
 import { startBroker } from "../../broker/server";
 import { bundleApp } from "./bundle";
 import { buildConfig, DEFAULT_TARGET, loadTarget } from "./target";
@@ -77,7 +79,12 @@ async function brokerSide() {
 				fail(`--${name}: only with --host`);
 		const secret = randomBytes(18).toString("base64url");
 		const certs = generateCerts();
-		const broker = await startBroker({ devices: { [LOCAL_DEVICE]: { secret } }, certs, log: line => console.log(`[broker] ${line}`) });
+		const local = { devices: { [LOCAL_DEVICE]: { secret } }, certs, log: (line: string) => console.log(`[broker] ${line}`) };
+		// The platform's HTTP API where iotda-local looks by default, else on a free port.
+		const broker = await startBroker({ ...local, http: { port: DEFAULT_HTTP_PORT } })
+			.catch(() => startBroker({ ...local, http: { port: 0 } }));
+		console.log(`[broker] IoTDA API on ${broker.http!.url}: e.g. npx iotda-local shadow --device ${LOCAL_DEVICE}` +
+			(broker.http!.port === DEFAULT_HTTP_PORT ? "" : ` --url ${broker.http!.url}`));
 		return {
 			// SNI and the name check by name: the broker's certificate names localhost as well as 127.0.0.1
 			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE, secret,
