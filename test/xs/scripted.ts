@@ -2,6 +2,7 @@
 // the network events of the run loop, which only move when the scenario steps them, and a scripted
 // MQTT broker behind the sockets (modules/socket.ts, modules/securesocket.ts). Nothing depends on
 // the wall clock, so a run is the same every time and on both engines.
+import { encodeUtf8 } from "../../src/mqtt/utf8";
 import type { Timers } from "../../src/session";
 import type { XsHost } from "./scenario";
 
@@ -227,6 +228,25 @@ export class Broker {
 		this.#endpoint = undefined;
 		this.#record({ event: "dropped" });
 		loop.post(() => endpoint.drop());
+	}
+
+	// A PUBLISH (QoS 0) from the platform to the device: topic and payload as UTF-8, unasked.
+	deliver(topic: string, payload: string): void {
+		const endpoint = this.#endpoint;
+		if (!endpoint)
+			throw new Error("scripted broker: no device connected");
+		// the device's own encoder: XS has no TextEncoder
+		const topicBytes = encodeUtf8(topic, "topic", false), payloadBytes = encodeUtf8(payload, "payload", true);
+		const body = [topicBytes.length >> 8, topicBytes.length & 0xFF, ...topicBytes, ...payloadBytes];
+		const length: number[] = [];
+		for (let n = body.length; ; n >>= 7) {
+			length.push((n & 0x7F) | ((n > 0x7F) ? 0x80 : 0));
+			if (n <= 0x7F)
+				break;
+		}
+		const packet = Uint8Array.from([0x30, ...length, ...body]);
+		this.#record({ event: "answer", hex: hex(packet) });
+		loop.post(() => endpoint === this.#endpoint && endpoint.receive(packet));
 	}
 
 	// Bytes the device wrote: framed into packets, each answered.
