@@ -130,7 +130,7 @@ function decode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw badFormat("device_id: not a valid percent-encoded path segment");
+    throw badFormat(`path: ${segment} is not valid percent-encoding`);
   }
 }
 

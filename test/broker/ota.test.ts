@@ -396,6 +396,7 @@ test("CreateBatchTask: bad input, unknown device or package, a device already up
   const second = await createTask(["busy"]);
   assert.deepEqual([second.status, second.body], [409, { error_code: "LOCAL.000409", error_msg: `The device busy is already being upgraded by task ${first.body.task_id}.` }]);
   assert.deepEqual((await callApi(broker, "GET", `${PROJECT}/batchtasks/${"0".repeat(24)}`)).body, { error_code: "LOCAL.000404", error_msg: `The task ${"0".repeat(24)} does not exist.` });
+  assert.deepEqual((await callApi(broker, "GET", `${PROJECT}/batchtasks/%E0%A4%A`)).body, { error_code: "IOTDA.000008", error_msg: "Invalid input. The request format is invalid. path: %E0%A4%A is not valid percent-encoding" });
   // once that task ended, the device can have another
   clock += TIMES.onlineWaitMs;
   try {
