@@ -3,6 +3,7 @@
 //   tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60]
 //                     [--ca-out ./local-ca] [--hostname name]... [--http-port 8080] [--http-host 127.0.0.1] [--no-http]
 //                     [--ota-port 8943] [--ota-url-host H] [--ota-dir DIR] [--ota-test-drop-after N] [--ota-test-untrusted-cert]
+//                     [--ota-test-wrong-sign] [--ota-test-notice-at-same-version]
 // Writes <ca-out>.pem and <ca-out>.der (the CA to trust) and prints the MQTTS port, the API's URL and
 // the OTA file server's.
 import { writeFileSync } from "node:fs";
@@ -18,7 +19,7 @@ const usage =
   "usage: tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60] [--ca-out ./local-ca] [--hostname name]..." +
   ` [--http-port ${DEFAULT_HTTP_PORT}] [--http-host 127.0.0.1] [--no-http]` +
   ` [--ota-port ${DEFAULT_OTA_PORT}] [--ota-url-host H (default: the first --hostname, else --host)] [--ota-dir DIR (packages kept there)]` +
-  " [--ota-test-drop-after BYTES] [--ota-test-untrusted-cert]";
+  " [--ota-test-drop-after BYTES] [--ota-test-untrusted-cert] [--ota-test-wrong-sign] [--ota-test-notice-at-same-version]";
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
@@ -42,9 +43,11 @@ try {
       "ota-port": { type: "string", default: String(DEFAULT_OTA_PORT) },
       "ota-url-host": { type: "string" },
       "ota-dir": { type: "string" },
-      // test hooks, for trying a device's resume and its refusal of an unknown server by hand
+      // test hooks, for trying a device's resume, its refusals and its result codes 7 and 3 by hand
       "ota-test-drop-after": { type: "string" },
       "ota-test-untrusted-cert": { type: "boolean", default: false },
+      "ota-test-wrong-sign": { type: "boolean", default: false },
+      "ota-test-notice-at-same-version": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   }));
@@ -88,7 +91,12 @@ try {
       // the address a device downloads from must be one the certificate names
       urlHost: values["ota-url-host"] ?? values.hostname[0] ?? (values.host === "0.0.0.0" ? "127.0.0.1" : values.host),
       packagesDir: values["ota-dir"],
-      testHooks: { dropAfterBytes: dropAfter, untrustedCertificate: values["ota-test-untrusted-cert"] },
+      testHooks: {
+        dropAfterBytes: dropAfter,
+        untrustedCertificate: values["ota-test-untrusted-cert"],
+        wrongSign: values["ota-test-wrong-sign"],
+        noticeAtSameVersion: values["ota-test-notice-at-same-version"],
+      },
     },
   });
 } catch (err) {

@@ -37,7 +37,6 @@ export interface OtaFileServerOptions {
   /** The host put in download URLs: a name or address in the certificate's SAN (default: `host`). */
   urlHost?: string;
   log: (line: string) => void;
-  testHooks?: OtaTestHooks;
 }
 
 // the shape of IoTDA's own download URLs, with our task id in the place of its application id
@@ -125,7 +124,6 @@ export async function startOtaFileServer(opts: OtaFileServerOptions): Promise<Ot
     hooks = { ...next };
   }
 
-  if (opts.testHooks !== undefined) setTestHooks(opts.testHooks);
   server.listen({ host, port: opts.port ?? 0 });
   try {
     await once(server, "listening");

@@ -47,6 +47,14 @@ export interface NewTask {
 /** Ours, finer than IoTDA's sub-task status: where the device is in the flow. */
 export type State = "waiting" | "querying" | "downloading" | "success" | "failed" | "timed_out" | "stopped";
 
+/** Test hooks for the device's failure paths, named so. */
+export interface NoticeTestHooks {
+  /** Test hook: the notice's sign is not the package's (its last hex digit changed), for the device's result_code 7. */
+  wrongSign?: boolean;
+  /** Test hook: the notice goes out even when version_report shows the package's version (IoTDA ends the task as a success then), for the device's result_code 3. */
+  noticeAtSameVersion?: boolean;
+}
+
 /** A download's credential as the request carried it: the Bearer token, or the pre-signed URL's Signature. */
 export interface Credential {
   bearer?: string;
@@ -99,6 +107,7 @@ export class Ota {
   /** Per device, the task it has not finished (at most one). */
   readonly #active = new Map<string, Task>();
   readonly #versions = new Map<string, { fw_version?: string; sw_version?: string }>();
+  #hooks: NoticeTestHooks = {};
 
   constructor(opts: OtaOptions) {
     this.#o = opts;
@@ -184,6 +193,10 @@ export class Ota {
     };
   }
 
+  setTestHooks(hooks: NoticeTestHooks) {
+    this.#hooks = { ...hooks };
+  }
+
   /** The versions the device last reported (ShowDevice's fw_version and sw_version). */
   versions(deviceId: string) {
     return { ...this.#versions.get(deviceId) };
@@ -210,7 +223,7 @@ export class Ota {
     const sub = task?.subtasks.get(deviceId);
     if (task === undefined || sub === undefined || this.#settle(task, sub) || sub.state !== "querying") return;
     const running = task.task_type === "firmwareUpgrade" ? report.fw_version : report.sw_version;
-    if (running === task.package.version) {
+    if (running === task.package.version && this.#hooks.noticeAtSameVersion !== true) {
       this.#finish(task, sub, "success", { progress: 100, version: running, description: "already at the package's version" });
     } else this.#notify(task, sub);
   }
@@ -306,7 +319,7 @@ export class Ota {
       file_name: pkg.file_name,
       ...(pkg.download === "presigned" ? {} : { access_token: credential.token }),
       expires: Math.floor(this.#times.tokenTtlMs / 1000),
-      sign: pkg.sign,
+      sign: this.#hooks.wrongSign === true ? pkg.sign.slice(0, -1) + (pkg.sign.endsWith("0") ? "1" : "0") : pkg.sign,
       ...(pkg.custom_info === undefined ? {} : { custom_info: pkg.custom_info }),
     };
     const notice = upgradeNotice(sub.deviceId, pkg.package_type, paras, now);

@@ -12,7 +12,7 @@ import { type ConnackCode, verifyConnect } from "./auth";
 import { type Certs, generateCerts, serverTlsOptions } from "./certs";
 import { type HttpApi, startHttpApi } from "./http";
 import { line } from "./log";
-import type { OtaTimes } from "./ota";
+import type { NoticeTestHooks, OtaTimes } from "./ota";
 import { downloadPath, type OtaFileServer, type OtaTestHooks, startOtaFileServer } from "./ota-files";
 import { Platform } from "./platform";
 import { type DeviceRecord, type Registry, toRegistry } from "./registry";
@@ -40,8 +40,8 @@ export interface BrokerOptions {
   messageTtlMs?: number;
   /** Starts IoTDA's northbound HTTP API (plain HTTP, 127.0.0.1 unless `host`); port 0 picks a free one. */
   http?: { port: number; host?: string };
-  /** The OTA file server (always started): where it listens (default: `host`, a free port), the host its URLs name, test hooks; where packages are kept and IoTDA's upgrade time limits. */
-  ota?: OtaTimes & { port?: number; host?: string; urlHost?: string; packagesDir?: string; testHooks?: OtaTestHooks };
+  /** The OTA file server (always started): where it listens (default: `host`, a free port), the host its URLs name; where packages are kept, IoTDA's upgrade time limits, test hooks. */
+  ota?: OtaTimes & { port?: number; host?: string; urlHost?: string; packagesDir?: string; testHooks?: OtaTestHooks & NoticeTestHooks };
 }
 
 export interface BrokerEvents {
@@ -74,8 +74,10 @@ export interface Broker {
   platform: Platform;
   /** The northbound HTTP API, when started. */
   http?: HttpApi;
-  /** The HTTPS server upgrade notices point at; its test hooks are set here. */
-  otaFiles: OtaFileServer;
+  /** The HTTPS server upgrade notices point at. */
+  otaFiles: Pick<OtaFileServer, "url" | "port">;
+  /** Replaces the OTA test hooks (the file server's and the notices'); {} turns them all off. */
+  setOtaTestHooks(hooks: OtaTestHooks & NoticeTestHooks): void;
   /**
    * Sends a command to the device's current connection (QoS 0 unless `qos: 1`); resolves with its
    * parsed JSON response.
@@ -234,11 +236,17 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
 
   let http: HttpApi | undefined;
   try {
-    otaFiles = await startOtaFileServer({ ota: platform.ota, certs, host: otaHost ?? host, port: otaPort, urlHost, log, testHooks });
+    otaFiles = await startOtaFileServer({ ota: platform.ota, certs, host: otaHost ?? host, port: otaPort, urlHost, log });
   } catch (err) {
     await close();
     throw new Error(`ota files: cannot listen on ${otaHost ?? host}:${otaPort ?? 0}: ${(err as Error).message}`);
   }
+
+  function setOtaTestHooks({ dropAfterBytes, untrustedCertificate, wrongSign, noticeAtSameVersion }: OtaTestHooks & NoticeTestHooks) {
+    otaFiles!.setTestHooks({ dropAfterBytes, untrustedCertificate });
+    platform.ota.setTestHooks({ wrongSign, noticeAtSameVersion });
+  }
+  if (testHooks !== undefined) setOtaTestHooks(testHooks);
 
   if (opts.http !== undefined) {
     try {
@@ -269,6 +277,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     platform,
     http,
     otaFiles,
+    setOtaTestHooks,
     publishCommand: (deviceId, command, cmdOpts) => platform.command(deviceId, command, cmdOpts).then((r) => r.response),
     stats: () => ({ connected: aedes.connectedClients, ...counts }),
     close,

@@ -15,7 +15,7 @@ import { download, nextOtaEvent, otaEvents, sendOtaEvent } from "../fixtures/ota
 import { until } from "../fixtures/until";
 
 const NOW = Date.UTC(2025, 3, 14, 1, 30);
-const DEVICES = ["ok", "resume", "tokens", "fails", "rude", "current", "silent", "later", "slow", "v2", "soft", "busy", "stopped", "guarded"];
+const DEVICES = ["ok", "resume", "tokens", "fails", "rude", "current", "silent", "later", "slow", "v2", "soft", "busy", "stopped", "guarded", "hooked"];
 const SECRET = (id: string) => `${id}-secret`;
 const TIMES = { versionQueryMs: 60_000, tokenTtlMs: 600_000, upgradeTimeoutMs: 3_600_000, onlineWaitMs: 7_200_000 };
 const T = { timeout: 20_000 };
@@ -165,8 +165,8 @@ test("Range: a link dropped mid-body is resumed with bytes=a- until the whole fi
   const { notice } = await notified("resume");
   const { url, access_token } = notice.paras;
   const cut = 30_000;
-  broker.otaFiles.setTestHooks({ dropAfterBytes: cut });
-  t.after(() => broker.otaFiles.setTestHooks({}));
+  broker.setOtaTestHooks({ dropAfterBytes: cut });
+  t.after(() => broker.setOtaTestHooks({}));
   const first = await download(url, { ca: certs.caPem, headers: bearer(access_token) });
   assert.deepEqual([first.status, first.complete, first.body.length], [200, false, cut]);
   const parts = [first.body];
@@ -419,14 +419,28 @@ test("StopBatchTask: unfinished upgrades stop, their credentials with them; the 
   assert.equal((await callApi(broker, "POST", `${PROJECT}/batchtasks/${taskId}/stop`, { targets: ["ok"] })).body.error_msg, `Invalid input data. targets[0]: ok is not a target of task ${taskId}`);
 });
 
+test("test hooks for the device's result codes 7 and 3: a wrong sign, a notice at the running version", T, async (t) => {
+  broker.setOtaTestHooks({ wrongSign: true, noticeAtSameVersion: true });
+  t.after(() => broker.setOtaTestHooks({}));
+  const { device, taskId, notice } = await notified("hooked", "2.0");
+  assert.equal(notice.paras.version, "2.0");
+  assert.notEqual(notice.paras.sign, sha256(FIRMWARE));
+  assert.equal(notice.paras.sign.slice(0, -1), sha256(FIRMWARE).slice(0, -1));
+  // the bytes served are still the package's
+  assert.equal(sha256((await download(notice.paras.url, { ca: certs.caPem, headers: bearer(notice.paras.access_token) })).body), sha256(FIRMWARE));
+  await sendOtaEvent(device, "hooked", "upgrade_progress_report", { result_code: 3, version: "2.0" });
+  const detail = (await showTask(taskId)).task_details[0];
+  assert.deepEqual([detail.status, detail.result_code], ["Fail", 3]);
+});
+
 test("test hook: an untrusted certificate is refused by a client trusting the broker's CA", T, async (t) => {
-  broker.otaFiles.setTestHooks({ untrustedCertificate: true });
-  t.after(() => broker.otaFiles.setTestHooks({}));
+  broker.setOtaTestHooks({ untrustedCertificate: true });
+  t.after(() => broker.setOtaTestHooks({}));
   await assert.rejects(download(`${broker.otaFiles.url}/`, { ca: certs.caPem }), (err: NodeJS.ErrnoException) => {
     assert.match(String(err.code), /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/);
     return true;
   });
-  broker.otaFiles.setTestHooks({});
+  broker.setOtaTestHooks({});
   assert.equal((await download(`${broker.otaFiles.url}/`, { ca: certs.caPem })).status, 404);
 });
 
