@@ -48,6 +48,13 @@ rand_serial = yes
 commonName = supplied
 `;
 
+/**
+ * What a TLS server of ours presents: the chain, not the leaf alone, because Moddable's TLS checks the
+ * server's name only on a certificate that comes with its issuer (a leaf-only server fails the device's
+ * hostname check); TLS 1.2 at least.
+ */
+export const serverTlsOptions = (certs: Certs) => ({ key: certs.keyPem, cert: certs.certPem + certs.caPem, minVersion: "TLSv1.2" as const });
+
 /** OpenSSL's GeneralizedTime form, YYYYMMDDHHMMSSZ. */
 const asn1Time = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:T]/g, "");
 

@@ -1,10 +1,11 @@
-// IoTDA device events, published on $oc/devices/{id}/sys/events/up. The broker answers $time_sync
-// (IoTDA's time synchronisation, for devices without a clock) and only reports the other events.
+// IoTDA device events, published on $oc/devices/{id}/sys/events/up: the envelope, and $time_sync
+// (IoTDA's time synchronisation, for devices without a clock). Other services' paras are read by
+// their own modules ($ota: ota-events.ts).
 import { isObject, parseJson } from "./json";
 
 export type DeviceEvent =
   | { kind: "time_sync"; deviceSendTime: number }
-  | { kind: "other"; serviceId: string; eventType: string }
+  | { kind: "other"; serviceId: string; eventType: string; paras: unknown }
   | { kind: "malformed"; reason: string };
 
 /** One reading per service of an events/up payload, or a single malformed one if it lists no services. */
@@ -21,7 +22,7 @@ function readService(service: unknown, i: number): DeviceEvent {
     return { kind: "malformed", reason: `services[${i}]: service_id and event_type must be strings` };
   }
   if (service.service_id !== "$time_sync" || service.event_type !== "time_sync_request") {
-    return { kind: "other", serviceId: service.service_id, eventType: service.event_type };
+    return { kind: "other", serviceId: service.service_id, eventType: service.event_type, paras: service.paras };
   }
   const sent = isObject(service.paras) ? service.paras.device_send_time : undefined;
   if (typeof sent !== "number" || !Number.isSafeInteger(sent) || sent < 0) {

@@ -1,6 +1,6 @@
 // IoTDA's northbound (application-side) HTTP API, for the operations the local platform has: paths,
 // bodies, answers and errors as in IoTDA's API reference, so a backend written for IoTDA can be pointed
-// here. Plain HTTP for local development; X-Auth-Token and Instance-Id are accepted and not checked,
+// here (README names where it differs, e.g. package uploads). Plain HTTP for local development; X-Auth-Token and Instance-Id are accepted and not checked,
 // and any project_id is accepted.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -8,6 +8,8 @@ import { optionalServiceId, readCommand, readDesired, readPropertiesSet } from "
 import { badFormat, invalidInput, IotdaError, noSuchApi } from "./iotda-errors";
 import { parseJson } from "./json";
 import { line } from "./log";
+import { readCreateTask, readPackageFilter, readStop, readUpload } from "./ota-bodies";
+import { PACKAGE_MAX_BYTES } from "./ota-packages";
 import type { Platform } from "./platform";
 
 /** The port `tsx broker/cli.ts` serves the API on and `iotda-local` calls by default. */
@@ -23,22 +25,58 @@ export interface HttpApi {
   close(): Promise<void>;
 }
 
-const ROUTE = /^\/v5\/iot\/([^/]+)\/devices\/([^/]+)\/(commands|properties|shadow|messages)$/;
-
-type Handler = (platform: Platform, deviceId: string, body: () => Promise<unknown>, query: URLSearchParams) => Promise<[number, unknown]>;
-
-const handlers: Record<string, Handler> = {
-  "POST commands": async (p, id, body) => [200, await p.command(id, readCommand(await body()))],
-  "PUT properties": async (p, id, body) => [200, await p.setProperties(id, readPropertiesSet(await body()))],
-  "GET properties": async (p, id, _body, query) => [200, await p.getProperties(id, serviceIdOf(query))],
-  "GET shadow": async (p, id) => [200, p.shadow(id)],
-  "PUT shadow": async (p, id, body) => [200, p.setDesired(id, readDesired(await body()))],
-  "POST messages": async (p, id, body) => [201, p.sendMessage(id, await body())],
-};
-
-function serviceIdOf(query: URLSearchParams) {
-  return optionalServiceId(query.get("service_id") ?? undefined, "service_id");
+/** What a handler gets of its request; `param(i)` is the i-th path segment the route captured, decoded. */
+interface Call {
+  platform: Platform;
+  param(i: number): string;
+  query: URLSearchParams;
+  /** The JSON body; `optional` lets an empty body through as undefined. */
+  json(optional?: boolean): Promise<unknown>;
+  /** The raw body, of at most `max` bytes. */
+  bytes(max: number): Promise<Buffer>;
+  contentType: string;
 }
+
+type Handler = (call: Call) => Promise<[number, unknown]> | [number, unknown];
+
+const PROJECT = String.raw`^/v5/iot/[^/]+`;
+const DEVICE = String.raw`${PROJECT}/devices/([^/]+)`;
+
+// path pattern -> method -> handler; a known path with another method is IoTDA's "no such API" too
+const ROUTES: Array<[RegExp, Record<string, Handler>]> = [
+  [new RegExp(`${DEVICE}$`), { GET: (c) => [200, c.platform.device(c.param(0))] }],
+  [new RegExp(`${DEVICE}/commands$`), { POST: async (c) => [200, await c.platform.command(c.param(0), readCommand(await c.json()))] }],
+  [new RegExp(`${DEVICE}/properties$`), {
+    PUT: async (c) => [200, await c.platform.setProperties(c.param(0), readPropertiesSet(await c.json()))],
+    GET: async (c) => [200, await c.platform.getProperties(c.param(0), optionalServiceId(c.query.get("service_id") ?? undefined, "service_id"))],
+  }],
+  [new RegExp(`${DEVICE}/shadow$`), {
+    GET: (c) => [200, c.platform.shadow(c.param(0))],
+    PUT: async (c) => [200, c.platform.setDesired(c.param(0), readDesired(await c.json()))],
+  }],
+  [new RegExp(`${DEVICE}/messages$`), { POST: async (c) => [201, c.platform.sendMessage(c.param(0), await c.json())] }],
+  [new RegExp(`${PROJECT}/ota-upgrades/packages$`), {
+    POST: async (c) => {
+      // the body first, whatever is wrong: an answer sent mid-upload would reach the client as a reset
+      const bytes = await c.bytes(PACKAGE_MAX_BYTES);
+      // ours: IoTDA's CreateOtaPackage names an OBS object; locally the request carries the file
+      if (c.contentType !== "application/octet-stream") {
+        throw badFormat("Content-Type: application/octet-stream, with the package file as the body and version, package_type, file_name in the query (OBS locations are not reachable locally)");
+      }
+      return [201, c.platform.ota.addPackage(readUpload(c.query), bytes)];
+    },
+    GET: (c) => {
+      const packages = c.platform.ota.packages.list(readPackageFilter(c.query));
+      return [200, { packages, page: { count: packages.length } }];
+    },
+  }],
+  [new RegExp(`${PROJECT}/ota-upgrades/packages/([^/]+)$`), {
+    GET: (c) => [200, c.platform.ota.showPackage(c.param(0))],
+  }],
+  [new RegExp(`${PROJECT}/batchtasks$`), { POST: async (c) => [201, c.platform.ota.create(readCreateTask(await c.json()))] }],
+  [new RegExp(`${PROJECT}/batchtasks/([^/]+)$`), { GET: (c) => [200, c.platform.ota.show(c.param(0))] }],
+  [new RegExp(`${PROJECT}/batchtasks/([^/]+)/stop$`), { POST: async (c) => [200, c.platform.ota.stop(c.param(0), readStop(await c.json(true)))] }],
+];
 
 export async function startHttpApi(platform: Platform, opts: { port: number; host?: string; log: (line: string) => void }): Promise<HttpApi> {
   const host = opts.host ?? "127.0.0.1";
@@ -69,10 +107,19 @@ export async function startHttpApi(platform: Platform, opts: { port: number; hos
 async function handle(platform: Platform, req: IncomingMessage): Promise<[number, unknown]> {
   try {
     const url = new URL(req.url ?? "/", "http://local");
-    const route = ROUTE.exec(url.pathname);
-    const handler = route === null ? undefined : handlers[`${req.method} ${route[3]}`];
-    if (route === null || handler === undefined) throw noSuchApi();
-    return await handler(platform, decode(route[2]), () => readBody(req), url.searchParams);
+    let match: RegExpExecArray | null = null;
+    const route = ROUTES.find(([pattern]) => (match = pattern.exec(url.pathname)) !== null);
+    const handler = route?.[1][req.method ?? ""];
+    if (handler === undefined) throw noSuchApi();
+    const params = match!.slice(1);
+    return await handler({
+      platform,
+      param: (i) => decode(params[i]),
+      query: url.searchParams,
+      json: (optional = false) => readJson(req, optional),
+      bytes: (max) => readBytes(req, max),
+      contentType: (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase(),
+    });
   } catch (err) {
     if (err instanceof IotdaError) return [err.status, err.body()];
     return [500, { error_code: "LOCAL.000500", error_msg: `Internal error: ${(err as Error).message}` }];
@@ -83,21 +130,29 @@ function decode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw badFormat("device_id: not a valid percent-encoded path segment");
+    throw badFormat(`path: ${segment} is not valid percent-encoding`);
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBytes(req: IncomingMessage, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     // keep reading so the answer reaches the client, but hold no more of it
-    if (size <= BODY_MAX_BYTES) chunks.push(chunk);
+    if (size <= max) chunks.push(chunk);
   }
-  if (size > BODY_MAX_BYTES) throw invalidInput(`body: at most ${BODY_MAX_BYTES} bytes`);
-  if (size === 0) throw badFormat("body: required, JSON");
-  const body = parseJson(Buffer.concat(chunks));
+  if (size > max) throw invalidInput(`body: at most ${max} bytes`);
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage, optional: boolean): Promise<unknown> {
+  const bytes = await readBytes(req, BODY_MAX_BYTES);
+  if (bytes.length === 0) {
+    if (optional) return undefined;
+    throw badFormat("body: required, JSON");
+  }
+  const body = parseJson(bytes);
   if (body === undefined) throw badFormat("body: not JSON");
   return body;
 }

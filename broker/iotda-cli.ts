@@ -2,24 +2,39 @@
 // iotda-local: the northbound HTTP API of a running local IoTDA (tsx broker/cli.ts) from the command
 // line. Prints the API's JSON answer and exits 0; an IoTDA error (offline device, timeout, ...) goes
 // to stderr as the API's JSON and exits 1; bad input prints one line naming the option and exits 2.
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_HTTP_PORT } from "./http";
 
-const usage = `usage: iotda-local <command> --device ID [options] [--url http://127.0.0.1:${DEFAULT_HTTP_PORT}] [--project local]
+const usage = `usage: iotda-local <command> [options] [--url http://127.0.0.1:${DEFAULT_HTTP_PORT}] [--project local]
   set-properties --device ID --service S --properties '{"reportInterval":30}'
   get-properties --device ID [--service S]
   command        --device ID --name N [--service S] [--paras '{"text":"hi"}']
   message        --device ID --content TEXT [--name NAME] [--topic SUFFIX (under $oc/devices/ID/user/)]
-  shadow         --device ID [--set-desired '{"reportInterval":60}' --service S]`;
+  shadow         --device ID [--set-desired '{"reportInterval":60}' --service S]
+  device         --device ID   (its status and the fw_version/sw_version it reported)
+  ota-upload     --file F --version V [--kind firmware|software] [--file-name NAME] [--custom-info TEXT] [--description TEXT] [--presigned]
+  ota-task       --device ID [--device ID]... --package PACKAGE_ID [--name TASK_NAME]
+  ota-status     --task TASK_ID
+  ota-stop       --task TASK_ID [--device ID]...`;
 
-// the options each command takes beyond --device, --url and --project
+// the options each command takes beyond --url and --project
 const COMMANDS: Record<string, string[]> = {
-  "set-properties": ["service", "properties"],
-  "get-properties": ["service"],
-  command: ["service", "name", "paras"],
-  message: ["content", "name", "topic"],
-  shadow: ["service", "set-desired"],
+  "set-properties": ["device", "service", "properties"],
+  "get-properties": ["device", "service"],
+  command: ["device", "service", "name", "paras"],
+  message: ["device", "content", "name", "topic"],
+  shadow: ["device", "service", "set-desired"],
+  device: ["device"],
+  "ota-upload": ["file", "version", "kind", "file-name", "custom-info", "description", "presigned"],
+  "ota-task": ["device", "package", "name"],
+  "ota-status": ["task"],
+  "ota-stop": ["task", "device"],
 };
+// the commands that name several devices; the others take one
+const DEVICE_LISTS = ["ota-task", "ota-stop"];
+const KINDS: Record<string, string> = { firmware: "firmwarePackage", software: "softwarePackage" };
 
 function fail(message: string): never {
   console.error(`iotda-local: ${message}`);
@@ -33,7 +48,7 @@ try {
     options: {
       url: { type: "string", default: `http://127.0.0.1:${DEFAULT_HTTP_PORT}` },
       project: { type: "string", default: "local" },
-      device: { type: "string" },
+      device: { type: "string", multiple: true },
       service: { type: "string" },
       properties: { type: "string" },
       name: { type: "string" },
@@ -41,6 +56,15 @@ try {
       content: { type: "string" },
       topic: { type: "string" },
       "set-desired": { type: "string" },
+      file: { type: "string" },
+      version: { type: "string" },
+      kind: { type: "string" },
+      "file-name": { type: "string" },
+      "custom-info": { type: "string" },
+      description: { type: "string" },
+      presigned: { type: "boolean" },
+      package: { type: "string" },
+      task: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -56,12 +80,15 @@ const [command, ...extra] = positionals;
 if (command === undefined) fail(`a command is required: ${Object.keys(COMMANDS).join(", ")}`);
 if (!(command in COMMANDS)) fail(`unknown command ${command}: one of ${Object.keys(COMMANDS).join(", ")}`);
 if (extra.length > 0) fail(`unexpected argument ${extra[0]}`);
-for (const option of Object.keys(COMMANDS).flatMap((c) => COMMANDS[c])) {
+for (const option of new Set(Object.values(COMMANDS).flat())) {
   if (values[option as keyof typeof values] !== undefined && !COMMANDS[command].includes(option)) fail(`--${option}: not an option of ${command}`);
 }
+if ((values.device?.length ?? 0) > 1 && !DEVICE_LISTS.includes(command)) fail(`--device: ${command} takes one`);
 
-const required = (option: "device" | "service" | "name" | "properties" | "content") =>
+type Text = "service" | "name" | "properties" | "content" | "file" | "version" | "package" | "task";
+const required = (option: Text) =>
   values[option] === undefined || values[option] === "" ? fail(`--${option} is required for ${command}`) : (values[option] as string);
+const devices = () => (values.device ?? []).length === 0 ? fail(`--device is required for ${command}`) : values.device!;
 
 function jsonObject(option: string, text: string): Record<string, unknown> {
   let value: unknown;
@@ -81,10 +108,17 @@ try {
   fail("--url: not a URL, e.g. http://127.0.0.1:8080");
 }
 if (base.protocol !== "http:" && base.protocol !== "https:") fail("--url: must be http:// or https://");
-const device = required("device");
-const path = `/v5/iot/${encodeURIComponent(values.project)}/devices/${encodeURIComponent(device)}`;
+const project = `/v5/iot/${encodeURIComponent(values.project)}`;
 
-function request(): { method: string; path: string; body?: unknown } {
+interface Request {
+  method: string;
+  path: string;
+  /** JSON, or the bytes of an upload. */
+  body?: unknown;
+}
+
+function deviceRequest(): Request {
+  const path = `${project}/devices/${encodeURIComponent(devices()[0])}`;
   switch (command) {
     case "set-properties":
       return { method: "PUT", path: `${path}/properties`, body: { services: [{ service_id: required("service"), properties: jsonObject("properties", required("properties")) }] } };
@@ -97,6 +131,8 @@ function request(): { method: string; path: string; body?: unknown } {
     }
     case "message":
       return { method: "POST", path: `${path}/messages`, body: { message: required("content"), name: values.name, topic: values.topic } };
+    case "device":
+      return { method: "GET", path };
     default: {
       if (values["set-desired"] === undefined) return { method: "GET", path: `${path}/shadow` };
       const desired = jsonObject("set-desired", values["set-desired"]);
@@ -105,30 +141,80 @@ function request(): { method: string; path: string; body?: unknown } {
   }
 }
 
-const { method, path: apiPath, body } = request();
-const target = new URL(apiPath, base);
-let res: Response;
-try {
-  res = await fetch(target, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-} catch (err) {
-  const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-  console.error(`iotda-local: cannot reach ${base.origin}: ${cause} (is tsx broker/cli.ts running?)`);
-  process.exit(1);
+function uploadRequest(): Request {
+  const file = required("file");
+  const version = required("version");
+  const kind = values.kind ?? "firmware";
+  if (!(kind in KINDS)) fail("--kind: firmware or software");
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    fail(`--file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const query = new URLSearchParams({ version, package_type: KINDS[kind], file_name: values["file-name"] ?? basename(file) });
+  if (values["custom-info"] !== undefined) query.set("custom_info", values["custom-info"]);
+  if (values.description !== undefined) query.set("description", values.description);
+  if (values.presigned === true) query.set("download", "presigned");
+  return { method: "POST", path: `${project}/ota-upgrades/packages?${query}`, body: bytes };
 }
-const text = await res.text();
-let answer: unknown;
-try {
-  answer = JSON.parse(text);
-} catch {
-  console.error(`iotda-local: ${method} ${target.pathname} answered HTTP ${res.status} without JSON`);
-  process.exit(1);
+
+/** The API's answer as JSON; exits 1 when it cannot be reached or does not answer JSON. */
+async function call({ method, path, body }: Request): Promise<{ failed: boolean; answer: unknown }> {
+  const target = new URL(path, base);
+  const upload = Buffer.isBuffer(body);
+  let res: Response;
+  try {
+    res = await fetch(target, {
+      method,
+      headers: body === undefined ? {} : { "content-type": upload ? "application/octet-stream" : "application/json" },
+      body: body === undefined ? undefined : upload ? new Uint8Array(body) : JSON.stringify(body),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    console.error(`iotda-local: cannot reach ${base.origin}: ${cause} (is tsx broker/cli.ts running?)`);
+    process.exit(1);
+  }
+  const text = await res.text();
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    console.error(`iotda-local: ${method} ${target.pathname} answered HTTP ${res.status} without JSON`);
+    process.exit(1);
+  }
+  // IoTDA reports a timed-out request with HTTP 200 and an error body, so both count as failures
+  return { failed: !res.ok || (typeof answer === "object" && answer !== null && "error_code" in answer), answer };
 }
-// IoTDA reports a timed-out request with HTTP 200 and an error body, so both count as failures
-const failed = !res.ok || (typeof answer === "object" && answer !== null && "error_code" in answer);
+
+/** CreateBatchTask wants the task type, which follows from the package's type. */
+async function taskRequest(): Promise<Request | { failed: true; answer: unknown }> {
+  const targets = devices();
+  const packageId = required("package");
+  const found = await call({ method: "GET", path: `${project}/ota-upgrades/packages/${encodeURIComponent(packageId)}` });
+  if (found.failed) return { failed: true, answer: found.answer };
+  const type = (found.answer as { package_type?: string }).package_type === "softwarePackage" ? "softwareUpgrade" : "firmwareUpgrade";
+  return { method: "POST", path: `${project}/batchtasks`, body: { task_name: values.name ?? "local_upgrade", task_type: type, targets, document: { package_id: packageId } } };
+}
+
+async function request(): Promise<Request | { failed: true; answer: unknown }> {
+  const task = () => `${project}/batchtasks/${encodeURIComponent(required("task"))}`;
+  switch (command) {
+    case "ota-upload":
+      return uploadRequest();
+    case "ota-task":
+      return taskRequest();
+    case "ota-status":
+      return { method: "GET", path: task() };
+    case "ota-stop":
+      return { method: "POST", path: `${task()}/stop`, body: values.device === undefined ? undefined : { targets: values.device } };
+    default:
+      return deviceRequest();
+  }
+}
+
+const prepared = await request();
+const { failed, answer } = "failed" in prepared ? prepared : await call(prepared);
 (failed ? console.error : console.log)(JSON.stringify(answer, null, 2));
 // exitCode, not exit(): stdout may be a pipe that has not taken all of it yet
 process.exitCode = failed ? 1 : 0;

@@ -1,12 +1,16 @@
 // The platform's side of the local IoTDA. Northbound: what applications ask of a device (commands,
 // property set and get, messages down, the shadow), answered in the shape of IoTDA's API. Southbound:
 // what the platform does with a device's publishes (reports into the shadow, shadow answers, answers
-// to its requests, events) and, when a device connects, the messages that waited for it.
+// to its requests, events) and, when a device connects, the messages that waited for it. Upgrades
+// (packages, tasks, the versions devices report) are ota.ts's.
 import type { Command, ServiceProperties } from "./api-bodies";
 import { eventTime, readEvents, timeSyncResponse } from "./events";
 import { deviceNotFound } from "./iotda-errors";
 import { line } from "./log";
 import { MessageQueue, type OutgoingMessage, readMessageRequest } from "./messages";
+import { Ota, type OtaTimes } from "./ota";
+import { OTA_SERVICE, readOtaParas } from "./ota-events";
+import { OtaPackages } from "./ota-packages";
 import type { Registry } from "./registry";
 import { jsonBytes, type RequestOptions, Requests, type SendDown } from "./requests";
 import { type DesiredUpdate, Shadows } from "./shadow";
@@ -23,6 +27,12 @@ export interface PlatformOptions {
   requestTimeoutMs?: number;
   /** How long a message waits for an offline device (IoTDA: at most 24 h). */
   messageTtlMs?: number;
+  /** Whether the device has a connection now (ShowDevice's status). */
+  online: (deviceId: string) => boolean;
+  /** Where a device downloads a task's package (the OTA file server's URL). */
+  downloadUrl: (taskId: string, deviceId: string, packageId: string) => string;
+  /** Upgrade packages are kept in this directory (else in memory); IoTDA's upgrade time limits. */
+  ota?: OtaTimes & { packagesDir?: string };
 }
 
 export type MessageStatus = "PENDING" | "DELIVERED";
@@ -32,11 +42,15 @@ export class Platform {
   readonly #requests: Requests;
   readonly #shadows = new Shadows();
   readonly #queue: MessageQueue;
+  /** Upgrade packages and tasks, as the HTTP API and the file server reach them. */
+  readonly ota: Ota;
 
   constructor(opts: PlatformOptions) {
     this.#o = opts;
     this.#requests = new Requests(opts.send, opts.log, opts.requestTimeoutMs);
     this.#queue = new MessageQueue(opts.messageTtlMs);
+    const { packagesDir, ...times } = opts.ota ?? {};
+    this.ota = new Ota({ ...times, packages: new OtaPackages(packagesDir), registry: opts.registry, send: opts.send, log: opts.log, now: opts.now, downloadUrl: opts.downloadUrl });
   }
 
   // ---- northbound: IoTDA's application-side API -------------------------------------------------
@@ -83,6 +97,12 @@ export class Platform {
     return { device_id: deviceId, shadow: this.#shadows.view(deviceId, serviceId) };
   }
 
+  /** ShowDevice, as far as the local platform knows a device: its connection and reported versions. */
+  device(deviceId: string) {
+    this.#known(deviceId);
+    return { device_id: deviceId, status: this.#o.online(deviceId) ? "ONLINE" : "OFFLINE", ...this.ota.versions(deviceId) };
+  }
+
   /** UpdateDeviceShadowDesiredData: the whole shadow after the change. */
   setDesired(deviceId: string, updates: DesiredUpdate[]) {
     this.#known(deviceId);
@@ -112,6 +132,7 @@ export class Platform {
     // one synchronous pass: the connection writes them in this order, before anything sent later
     const undelivered = due.findIndex((message) => !this.#deliver(deviceId, message));
     if (undelivered >= 0) for (const rest of due.slice(undelivered)) this.#queue.add(deviceId, rest);
+    this.ota.onReady(deviceId);
   }
 
   close() {
@@ -147,18 +168,23 @@ export class Platform {
     this.#o.log(line`shadow answered deviceId=${deviceId} request_id=${requestId} services=${shadow.length}`);
   }
 
-  /** Device events: $time_sync is answered, anything else logged; a malformed one never ends the connection. */
+  /** Device events: $time_sync is answered, $ota goes to the upgrades, anything else is logged; a malformed one never ends the connection. */
   #onEvents(deviceId: string, payload: Buffer) {
     const receivedMs = this.#o.now();
-    for (const event of readEvents(payload)) {
+    readEvents(payload).forEach((event, i) => {
       if (event.kind === "time_sync") {
         const body = timeSyncResponse(deviceId, event.deviceSendTime, receivedMs, this.#o.now());
         this.#sendJson(deviceId, eventsDownTopic(deviceId), body, "time sync");
         this.#o.log(line`time sync answered deviceId=${deviceId} device_send_time=${event.deviceSendTime}`);
-      } else if (event.kind === "other") {
-        this.#o.log(line`event deviceId=${deviceId} service_id=${event.serviceId} event_type=${event.eventType}`);
-      } else this.#o.log(line`event ignored deviceId=${deviceId} reason=${event.reason}`);
-    }
+        return;
+      }
+      if (event.kind === "malformed") return this.#o.log(line`event ignored deviceId=${deviceId} reason=${event.reason}`);
+      const ota = event.serviceId === OTA_SERVICE ? readOtaParas(event.eventType, event.paras, `services[${i}].paras`) : undefined;
+      if (ota === undefined) this.#o.log(line`event deviceId=${deviceId} service_id=${event.serviceId} event_type=${event.eventType}`);
+      else if ("problem" in ota) this.#o.log(line`event ignored deviceId=${deviceId} event_type=${event.eventType} reason=${ota.problem}`);
+      else if (ota.kind === "version_report") this.ota.onVersionReport(deviceId, ota);
+      else this.ota.onProgress(deviceId, ota);
+    });
   }
 
   // an answer to the connection that asked, QoS 0 as IoTDA's system downlink; `what` is our own text

@@ -1,16 +1,19 @@
 // Local IoTDA-compatible MQTTS broker: aedes behind node:tls, IoTDA's CONNECT rules (auth.ts), one
 // connection per device, a per-device topic ACL, device uplink never forwarded to subscriptions. The
 // platform's side (platform.ts) gets every device publish and sends its downlink through here, and
-// is reachable over IoTDA's northbound HTTP API (http.ts) when `http` is given.
+// is reachable over IoTDA's northbound HTTP API (http.ts) when `http` is given; upgrade packages are
+// downloaded from the OTA file server (ota-files.ts) over HTTPS with the same certificate.
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { EventEmitter, once } from "node:events";
 import type { Socket } from "node:net";
 import { createServer } from "node:tls";
 import type { Command } from "./api-bodies";
 import { type ConnackCode, verifyConnect } from "./auth";
-import { type Certs, generateCerts } from "./certs";
+import { type Certs, generateCerts, serverTlsOptions } from "./certs";
 import { type HttpApi, startHttpApi } from "./http";
 import { line } from "./log";
+import type { NoticeTestHooks, OtaTimes } from "./ota";
+import { downloadPath, type OtaFileServer, type OtaTestHooks, startOtaFileServer } from "./ota-files";
 import { Platform } from "./platform";
 import { type DeviceRecord, type Registry, toRegistry } from "./registry";
 import type { RequestOptions } from "./requests";
@@ -37,6 +40,8 @@ export interface BrokerOptions {
   messageTtlMs?: number;
   /** Starts IoTDA's northbound HTTP API (plain HTTP, 127.0.0.1 unless `host`); port 0 picks a free one. */
   http?: { port: number; host?: string };
+  /** The OTA file server (always started): where it listens (default: `host`, a free port), the host its URLs name; where packages are kept, IoTDA's upgrade time limits, test hooks. */
+  ota?: OtaTimes & { port?: number; host?: string; urlHost?: string; packagesDir?: string; testHooks?: OtaTestHooks & NoticeTestHooks };
 }
 
 export interface BrokerEvents {
@@ -69,6 +74,10 @@ export interface Broker {
   platform: Platform;
   /** The northbound HTTP API, when started. */
   http?: HttpApi;
+  /** The HTTPS server upgrade notices point at. */
+  otaFiles: Pick<OtaFileServer, "url" | "port">;
+  /** Replaces the OTA test hooks (the file server's and the notices'); {} turns them all off. */
+  setOtaTestHooks(hooks: OtaTestHooks & NoticeTestHooks): void;
   /**
    * Sends a command to the device's current connection (QoS 0 unless `qos: 1`); resolves with its
    * parsed JSON response.
@@ -97,6 +106,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   // payloads of the broker's own downlink; aedes hands the same Buffer to authorizeForward
   const downlink = new WeakSet<Buffer>();
   const sockets = new Set<Socket>();
+  const { port: otaPort, host: otaHost, urlHost, testHooks, ...otaPlatform } = opts.ota ?? {};
+  let otaFiles: OtaFileServer | undefined;
   const platform = new Platform({
     registry,
     send: sendDown,
@@ -104,6 +115,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     now,
     requestTimeoutMs: opts.requestTimeoutMs,
     messageTtlMs: opts.messageTtlMs,
+    online: (deviceId) => current.get(deviceId)?.connected === true,
+    downloadUrl: (taskId, deviceId, packageId) => otaFiles!.url + downloadPath(taskId, deviceId, packageId),
+    ota: otaPlatform,
   });
 
   const aedes = await Aedes.createBroker({
@@ -190,9 +204,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     platform.onPublish(deviceId, packet.topic, payload);
   });
 
-  // The chain, not the leaf alone: Moddable's TLS checks the server's name only on a certificate
-  // that comes with its issuer, so a leaf-only server fails the device's hostname check.
-  const server = createServer({ key: certs.keyPem, cert: certs.certPem + certs.caPem, minVersion: "TLSv1.2" }, (socket) => {
+  const server = createServer(serverTlsOptions(certs), (socket) => {
     aedes.handle(socket);
   });
   server.on("connection", (socket: Socket) => {
@@ -223,6 +235,19 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   }
 
   let http: HttpApi | undefined;
+  try {
+    otaFiles = await startOtaFileServer({ ota: platform.ota, certs, host: otaHost ?? host, port: otaPort, urlHost, log });
+  } catch (err) {
+    await close();
+    throw new Error(`ota files: cannot listen on ${otaHost ?? host}:${otaPort ?? 0}: ${(err as Error).message}`);
+  }
+
+  function setOtaTestHooks({ dropAfterBytes, untrustedCertificate, wrongSign, noticeAtSameVersion }: OtaTestHooks & NoticeTestHooks) {
+    otaFiles!.setTestHooks({ dropAfterBytes, untrustedCertificate });
+    platform.ota.setTestHooks({ wrongSign, noticeAtSameVersion });
+  }
+  if (testHooks !== undefined) setOtaTestHooks(testHooks);
+
   if (opts.http !== undefined) {
     try {
       http = await startHttpApi(platform, { ...opts.http, log });
@@ -235,6 +260,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   async function close() {
     platform.close();
     await http?.close();
+    await otaFiles?.close();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // connections that never completed CONNECT are not aedes clients; end them so server.close returns
@@ -250,6 +276,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     events,
     platform,
     http,
+    otaFiles,
+    setOtaTestHooks,
     publishCommand: (deviceId, command, cmdOpts) => platform.command(deviceId, command, cmdOpts).then((r) => r.response),
     stats: () => ({ connected: aedes.connectedClients, ...counts }),
     close,

@@ -16,11 +16,11 @@ test("one reading per service, in order", () => {
   assert.deepEqual(read({ services: [] }), []);
   assert.deepEqual(read({ object_device_id: "d", services: [timeSync({ device_send_time: 0 }), { service_id: "s", event_type: "e" }] }), [
     { kind: "time_sync", deviceSendTime: 0 },
-    { kind: "other", serviceId: "s", eventType: "e" },
+    { kind: "other", serviceId: "s", eventType: "e", paras: undefined },
   ]);
   // $time_sync with another event type is not a request
   assert.deepEqual(read({ services: [{ service_id: "$time_sync", event_type: "time_sync_response" }] }), [
-    { kind: "other", serviceId: "$time_sync", eventType: "time_sync_response" },
+    { kind: "other", serviceId: "$time_sync", eventType: "time_sync_response", paras: undefined },
   ]);
 });
 
