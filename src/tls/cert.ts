@@ -1,5 +1,6 @@
 // The device's server-certificate check, in place of the SDK's CertificateManager.verify (manifest.json
-// maps the SDK's ssl/cert as ssl/sdk-cert and this module as ssl/cert). The SDK's verify skips a
+// maps this module as ssl/cert; src/tls/manifest.json, included before the SDK's tls.json, names the
+// SDK's file ssl/sdk-cert before the SDK's "ssl/*" can name it ssl/cert). The SDK's verify skips a
 // certificate that the next one did not sign and then checks only the last one against the trusted
 // CA: a chain of a self-made leaf and the real, public CA certificate passed, so anyone on the path
 // could stand in for IoTDA. Here every certificate must be signed by the next one and the last by the

@@ -1,5 +1,5 @@
 // The SDK modules src/tls/ builds on, which the SDK declares no types for: ssl/constants, ssl/cert
-// (mapped as ssl/sdk-cert, see manifest.json), x509 and bin.
+// (mapped as ssl/sdk-cert, see src/tls/manifest.json), x509 and bin.
 declare module "ssl/constants" {
 	export const ECDHE_RSA: number;
 	export const AES: number;
