@@ -5,6 +5,7 @@
 // certificate until the clock is past the CA's start date. So a clock that is not set starts from
 // the firmware's build time (certificates then validate as of the build); the session signs with
 // sign type 0 until SNTP, or IoTDA's time sync once online, sets the real time.
+import Preference from "preference";
 import Resource from "Resource";
 import Time from "time";
 import Timer from "timer";
@@ -92,7 +93,7 @@ function run(settings: Settings): void {
 }
 
 try {
-	run(loadSettings());
+	run(loadSettings(Preference));
 }
 catch (e) {
 	// Configuration errors name the key and never its value.
