@@ -6,22 +6,26 @@ import type { Session } from "./session";
 
 export type CommandHandler = (command: Command) => CommandResponse;
 
+// The receiver only forwards: XS copies the code of a closure made at run time by a preloaded
+// module into the heap, so the work is done by a module-level function, which stays in flash.
 export function answerCommands(session: Session, handler: CommandHandler): void {
+	session.subscribe(commandsFilter(session.deviceId), (topic, payload) => answer(session, handler, topic, payload));
+}
+
+function answer(session: Session, handler: CommandHandler, topic: string, payload: Uint8Array): void {
 	const { deviceId } = session;
-	session.subscribe(commandsFilter(deviceId), (topic, payload) => {
-		const requestId = commandRequestId(deviceId, topic);
-		if (undefined === requestId)
-			return;		// not a request: e.g. a broker echoing our own answers back
-		// A bad payload, a missing or throwing handler, or an answer JSON cannot carry all become a
-		// failure answer: the platform hears back either way and the connection stays up.
-		let answer: string;
-		try {
-			answer = commandResponse(handler(parseCommand(requestId, decodeUtf8(payload, "command payload", true))));
-		}
-		catch (e) {
-			answer = commandResponse({ result_code: 1, paras: { error: (e as Error).message } });
-		}
-		// QoS 0: a resend after a reconnect would come after the platform stopped waiting.
-		session.publish(commandResponseTopic(deviceId, requestId), answer, 0);
-	});
+	const requestId = commandRequestId(deviceId, topic);
+	if (undefined === requestId)
+		return;		// not a request: e.g. a broker echoing our own answers back
+	// A bad payload, a missing or throwing handler, or an answer JSON cannot carry all become a
+	// failure answer: the platform hears back either way and the connection stays up.
+	let response: string;
+	try {
+		response = commandResponse(handler(parseCommand(requestId, decodeUtf8(payload, "command payload", true))));
+	}
+	catch (e) {
+		response = commandResponse({ result_code: 1, paras: { error: (e as Error).message } });
+	}
+	// QoS 0: a resend after a reconnect would come after the platform stopped waiting.
+	session.publish(commandResponseTopic(deviceId, requestId), response, 0);
 }
