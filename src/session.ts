@@ -83,6 +83,11 @@ const moddableTimers = Object.freeze<Timers>({
 	clear: timer => Timer.clear(timer as Timer),
 });
 
+// The default log; module-level, so a session does not carry a closure for it.
+function traceLine(line: string): void {
+	trace(line, "\n");
+}
+
 const refusals: Readonly<Record<number, string>> = Object.freeze({
 	1: "unacceptable protocol version",
 	2: "identifier rejected: IoTDA refused the clientId or the keepalive (check deviceId, authType, keepalive 30-1200)",
@@ -131,7 +136,7 @@ export class Session {
 	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
 	#dropped = 0;
 	#routes: { filter: string; receive: Receiver }[] = [];
-	#subscribing = new Map<number, readonly string[]>();	// SUBSCRIBE message id -> its filters
+	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
@@ -169,7 +174,7 @@ export class Session {
 		this.#clockTrusted = options.clockTrusted ?? (() => clockValid(now()));
 		this.#timers = options.timers ?? moddableTimers;
 		this.#random = options.random ?? Math.random;
-		this.#log = options.log ?? (line => trace(line, "\n"));
+		this.#log = options.log ?? traceLine;
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
 		this.onError = options.onError;
@@ -310,8 +315,8 @@ export class Session {
 				return;
 			}
 			case SUBACK: {
-				const filters = this.#subscribing.get(packet.messageId);
-				this.#subscribing.delete(packet.messageId);
+				const filters = this.#subscribing?.get(packet.messageId);
+				this.#subscribing?.delete(packet.messageId);
 				packet.granted.forEach((granted, i) => (0x80 === granted) && this.#report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
 				return;
 			}
@@ -397,7 +402,7 @@ export class Session {
 		this.#connection?.close();
 		this.#connection = undefined;
 		this.#pingPending = false;
-		this.#subscribing.clear();
+		this.#subscribing?.clear();
 	}
 
 	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
@@ -412,7 +417,7 @@ export class Session {
 	#subscribe(filters: readonly string[]): void {
 		const messageId = this.#nextId();
 		if (this.#control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
-			this.#subscribing.set(messageId, filters);
+			(this.#subscribing ??= new Map()).set(messageId, filters);
 	}
 
 	#queue(message: Outgoing): boolean {
