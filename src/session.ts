@@ -13,7 +13,7 @@
 import Timer from "timer";
 import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
-import { Connection } from "./connection";
+import { Connection, type ConnectionEvents } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
 import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
@@ -126,6 +126,9 @@ export class Session {
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
+	#link: ConnectionEvents;		// every attempt's Connection reports to these
+	#signedAt = 0;				// the attempt's timestamp and sign type, which its CONNECT is signed with
+	#signType = 0;
 	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
 	#keepaliveTimer: unknown;	// PINGREQ every keepalive period, or the PINGRESP deadline half a period after it
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
@@ -178,6 +181,12 @@ export class Session {
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
 		this.onError = options.onError;
+		this.#link = {
+			onOpen: () => this.#connection!.send(this.#encodeConnect().packet),
+			onPacket: packet => this.#receive(packet),
+			onDrain: () => this.#flushOutbox(),
+			onClose: reason => this.#drop(reason),
+		};
 	}
 
 	get state(): SessionState {
@@ -254,21 +263,15 @@ export class Session {
 	}
 
 	#attemptNow(): void {
-		const now = this.#now();
-		const signType = this.#clockTrusted() ? 1 : 0;
-		if (!signType)
+		this.#signedAt = this.#now();
+		this.#signType = this.#clockTrusted() ? 1 : 0;
+		if (!this.#signType)
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
-		let connect: Uint8Array;
 		try {
-			const credentials = sign(this.deviceId, this.#secret, now, this.#authType, signType);
-			connect = encodeConnect({
-				clientId: credentials.clientId,
-				username: credentials.username,
-				password: credentials.password,
-				keepalive: this.#keepaliveMs / 1000,
-				cleanSession: true,
-			});
-			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${credentials.clientId}`);
+			// Made here to refuse bad credentials before any socket, then dropped and made again when
+			// the link opens: the TLS handshake is the app's memory peak, so no CONNECT waits through it.
+			const { clientId } = this.#encodeConnect();
+			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${clientId}`);
 		}
 		catch (e) {
 			// Bad deviceId/secret/authType: no retry can fix configuration.
@@ -279,16 +282,17 @@ export class Session {
 		this.#state = "connecting";
 		this.#timer = this.#timers.once(() => this.#drop(`no CONNACK within ${this.#connectTimeoutMs} ms`), this.#connectTimeoutMs);
 		try {
-			this.#connection = new Connection(this.#transport, {
-				onOpen: () => this.#connection!.send(connect),
-				onPacket: packet => this.#receive(packet),
-				onDrain: () => this.#flushOutbox(),
-				onClose: reason => this.#drop(reason),
-			});
+			this.#connection = new Connection(this.#transport, this.#link);
 		}
 		catch (e) {
 			this.#drop(`socket: ${(e as Error).message}`);
 		}
+	}
+
+	// The attempt's CONNECT: the same credentials every time, signed with the attempt's timestamp.
+	#encodeConnect(): { clientId: string; packet: Uint8Array } {
+		const { clientId, username, password } = sign(this.deviceId, this.#secret, this.#signedAt, this.#authType, this.#signType);
+		return { clientId, packet: encodeConnect({ clientId, username, password, keepalive: this.#keepaliveMs / 1000, cleanSession: true }) };
 	}
 
 	#receive(packet: Packet): void {
