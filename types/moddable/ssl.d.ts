@@ -24,6 +24,8 @@ declare module "x509" {
 		decodeSPKI(certificate: ByteBuffer): object;
 		/** subjectAltName entries: tag 2 dNSName (a string), 7 iPAddress (bytes), ... */
 		decodeSAN(certificate: ByteBuffer): { tag: number; value: string | ArrayBuffer }[] | undefined;
+		/** The DER value of the extension with this object identifier (e.g. [2, 5, 29, 19]), if present. */
+		decodeExtension(certificate: ByteBuffer, oid: number[]): ArrayBuffer | undefined;
 	};
 	export default X509;
 }
