@@ -102,6 +102,29 @@ const HEALTHY_MS = 60_000;
 const DUP = 0x08;
 
 export class Session {
+	// What every attempt's Connection reports to: methods of this nested class (it may call the
+	// session's private methods), not closures, which cost XS about ten slots each and would be
+	// live through the TLS handshake, the app's memory peak.
+	static #Link = class implements ConnectionEvents {
+		#session: Session;
+		constructor(session: Session) {
+			this.#session = session;
+		}
+		onOpen(): void {
+			const session = this.#session;
+			session.#connection!.send(session.#encodeConnect().packet);
+		}
+		onPacket(packet: Packet): void {
+			this.#session.#receive(packet);
+		}
+		onDrain(): void {
+			this.#session.#flushOutbox();
+		}
+		onClose(reason: string): void {
+			this.#session.#drop(reason);
+		}
+	};
+
 	onConnected?: () => void;
 	onDisconnected?: (reason: string, retryMs: number) => void;
 	onError?: (error: Error) => void;
@@ -126,7 +149,7 @@ export class Session {
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
-	#link: ConnectionEvents;		// every attempt's Connection reports to these
+	#link = new Session.#Link(this);
 	#signedAt = 0;				// the attempt's timestamp and sign type, which its CONNECT is signed with
 	#signType = 0;
 	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
@@ -181,12 +204,6 @@ export class Session {
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
 		this.onError = options.onError;
-		this.#link = {
-			onOpen: () => this.#connection!.send(this.#encodeConnect().packet),
-			onPacket: packet => this.#receive(packet),
-			onDrain: () => this.#flushOutbox(),
-			onClose: reason => this.#drop(reason),
-		};
 	}
 
 	get state(): SessionState {
