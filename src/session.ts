@@ -112,7 +112,9 @@ export class Session {
 		}
 		onOpen(): void {
 			const session = this.#session;
-			session.#connection!.send(session.#encodeConnect().packet);
+			const connect = session.#connect!;
+			session.#connect = undefined;
+			session.#connection!.send(connect);
 		}
 		onPacket(packet: Packet): void {
 			this.#session.#receive(packet);
@@ -150,8 +152,7 @@ export class Session {
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
 	#link = new Session.#Link(this);
-	#signedAt = 0;				// the attempt's timestamp and sign type, which its CONNECT is signed with
-	#signType = 0;
+	#connect: Uint8Array | undefined;	// the attempt's CONNECT, until the link opens
 	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
 	#keepaliveTimer: unknown;	// PINGREQ every keepalive period, or the PINGRESP deadline half a period after it
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
@@ -280,15 +281,20 @@ export class Session {
 	}
 
 	#attemptNow(): void {
-		this.#signedAt = this.#now();
-		this.#signType = this.#clockTrusted() ? 1 : 0;
-		if (!this.#signType)
+		const now = this.#now();
+		const signType = this.#clockTrusted() ? 1 : 0;
+		if (!signType)
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			// Made here to refuse bad credentials before any socket, then dropped and made again when
-			// the link opens: the TLS handshake is the app's memory peak, so no CONNECT waits through it.
-			const { clientId } = this.#encodeConnect();
-			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${clientId}`);
+			const credentials = sign(this.deviceId, this.#secret, now, this.#authType, signType);
+			this.#connect = encodeConnect({
+				clientId: credentials.clientId,
+				username: credentials.username,
+				password: credentials.password,
+				keepalive: this.#keepaliveMs / 1000,
+				cleanSession: true,
+			});
+			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${credentials.clientId}`);
 		}
 		catch (e) {
 			// Bad deviceId/secret/authType: no retry can fix configuration.
@@ -304,12 +310,6 @@ export class Session {
 		catch (e) {
 			this.#drop(`socket: ${(e as Error).message}`);
 		}
-	}
-
-	// The attempt's CONNECT: the same credentials every time, signed with the attempt's timestamp.
-	#encodeConnect(): { clientId: string; packet: Uint8Array } {
-		const { clientId, username, password } = sign(this.deviceId, this.#secret, this.#signedAt, this.#authType, this.#signType);
-		return { clientId, packet: encodeConnect({ clientId, username, password, keepalive: this.#keepaliveMs / 1000, cleanSession: true }) };
 	}
 
 	#receive(packet: Packet): void {
@@ -421,7 +421,7 @@ export class Session {
 		this.#timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
 		this.#connection?.close();
-		this.#connection = undefined;
+		this.#connection = this.#connect = undefined;
 		this.#pingPending = false;
 		this.#subscribing?.clear();
 	}

@@ -361,8 +361,8 @@ test("clock not set: signs with sign type 0, traced, and the platform accepts it
 	session.stop();
 });
 
-// The CONNECT is encoded when the link opens, after the TLS handshake; it must still be the one the
-// attempt signed and logged, not one signed with a later reading of the clock.
+// The CONNECT goes out when the link opens, after the TLS handshake; it must be the one the attempt
+// signed and logged, not one signed with a later reading of the clock.
 test("the CONNECT carries the credentials the attempt logged, though the hour turns during the handshake", async () => {
 	const clients = collect("client");
 	const lastMs = Date.UTC(2026, 0, 1, 10) - 1;		// the hour's last millisecond; every later reading is in the next
