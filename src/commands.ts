@@ -7,7 +7,13 @@ import type { Session } from "./session";
 export type CommandHandler = (command: Command) => CommandResponse;
 
 export function answerCommands(session: Session, handler: CommandHandler): void {
-	answerRequests(session, "commands",
-		(json, requestId) => commandResponse(handler(parseCommand(requestId, json))),
-		message => ({ result_code: 1, paras: { error: message } }));
+	answerRequests(session, "commands", answer, failure, handler);
+}
+
+function answer(json: string, requestId: string, handler: CommandHandler): string {
+	return commandResponse(handler(parseCommand(requestId, json)));
+}
+
+function failure(message: string): object {
+	return { result_code: 1, paras: { error: message } };
 }

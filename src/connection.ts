@@ -5,7 +5,7 @@
 import { Socket } from "socket";
 import SecureSocket from "securesocket";
 import { type Packet } from "./mqtt/packets";
-import { Parser } from "./mqtt/parser";
+import { checkMaxPacketSize, Parser } from "./mqtt/parser";
 
 export interface ConnectionOptions {
 	host: string;
@@ -43,7 +43,9 @@ const ERROR = -2;
 export class Connection {
 	#socket: Stream | undefined;
 	#open = false;
-	#parser: Parser;
+	// Made when the link opens: nothing arrives before, and the TLS handshake is the app's memory peak.
+	#parser: Parser | undefined;
+	#maxPacketSize: number;
 	#queue: Uint8Array[] = [];
 	#queued = 0;		// bytes in #queue not yet handed to the socket
 	#written = 0;		// bytes of #queue[0] already handed to the socket
@@ -58,8 +60,8 @@ export class Connection {
 		this.#events = events;
 		this.#maxQueued = options.maxQueued;
 		this.#secure = !!options.secure;
-		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
-		this.#parser = new Parser(options.maxPacketSize, packet => this.#socket && events.onPacket(packet));
+		checkMaxPacketSize(options.maxPacketSize);
+		this.#maxPacketSize = options.maxPacketSize;
 		const { host, port, secure } = options;
 		const socket = (secure
 			? new SecureSocket({
@@ -118,12 +120,14 @@ export class Connection {
 			if (this.#secure && (!tls?.clientCipher || (undefined !== tls.alert)))
 				return this.#fail("connect failed: the TLS handshake ended without keys (alert from the server)");
 			this.#open = true;
+			// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
+			this.#parser = new Parser(this.#maxPacketSize, packet => this.#socket && this.#events.onPacket(packet));
 			this.#events.onOpen();
 			this.#flush();
 		}
 		else if (READABLE === message) {
 			try {
-				this.#parser.push(new Uint8Array(socket.read(ArrayBuffer)));
+				this.#parser!.push(new Uint8Array(socket.read(ArrayBuffer)));	// Moddable's sockets deliver data only once open
 			}
 			catch (e) {
 				this.#fail(`protocol error: ${(e as Error).message}`);

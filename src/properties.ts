@@ -25,28 +25,36 @@ export interface PropertyHandlers {
 }
 
 export function answerProperties(session: Session, handlers: PropertyHandlers): void {
-	answerRequests(session, "properties/set", json => {
-		const services = parseRequest(json, "properties/set").services;
-		if (!Array.isArray(services) || !services.every(isServiceProperties))
-			throw new TypeError("properties/set: services must be a list of {service_id, properties}");
-		if (!handlers.set)
-			throw new Error("no property set handler");
-		const result = handlers.set(services);
-		if (typeof result?.result_code !== "number")
-			throw new TypeError("properties/set: the handler's result_code must be a number");
-		return JSON.stringify(result);
-	}, message => ({ result_code: 1, result_desc: message }));
-	answerRequests(session, "properties/get", json => {
-		const serviceId = parseRequest(json, "properties/get").service_id;
-		if ((undefined !== serviceId) && (typeof serviceId !== "string"))
-			throw new TypeError("properties/get: service_id must be a string");
-		if (!handlers.get)
-			throw new Error("no property get handler");
-		const services = handlers.get(serviceId);
-		if (!Array.isArray(services) || !services.every(isServiceProperties))
-			throw new TypeError("properties/get: the handler must return a list of {service_id, properties}");
-		return JSON.stringify({ services });
-	});
+	answerRequests(session, "properties/set", answerSet, setFailure, handlers);
+	answerRequests(session, "properties/get", answerGet, undefined, handlers);
+}
+
+function answerSet(json: string, _requestId: string, handlers: PropertyHandlers): string {
+	const services = parseRequest(json, "properties/set").services;
+	if (!Array.isArray(services) || !services.every(isServiceProperties))
+		throw new TypeError("properties/set: services must be a list of {service_id, properties}");
+	if (!handlers.set)
+		throw new Error("no property set handler");
+	const result = handlers.set(services);
+	if (typeof result?.result_code !== "number")
+		throw new TypeError("properties/set: the handler's result_code must be a number");
+	return JSON.stringify(result);
+}
+
+function setFailure(message: string): SetResult {
+	return { result_code: 1, result_desc: message };
+}
+
+function answerGet(json: string, _requestId: string, handlers: PropertyHandlers): string {
+	const serviceId = parseRequest(json, "properties/get").service_id;
+	if ((undefined !== serviceId) && (typeof serviceId !== "string"))
+		throw new TypeError("properties/get: service_id must be a string");
+	if (!handlers.get)
+		throw new Error("no property get handler");
+	const services = handlers.get(serviceId);
+	if (!Array.isArray(services) || !services.every(isServiceProperties))
+		throw new TypeError("properties/get: the handler must return a list of {service_id, properties}");
+	return JSON.stringify({ services });
 }
 
 function isServiceProperties(service: any): service is ServiceProperties {

@@ -7,24 +7,31 @@ import { type RequestKind, requestId, requestsFilter, responseTopic } from "./io
 import { decodeUtf8 } from "./mqtt/utf8";
 import type { Session } from "./session";
 
-// `answer` turns a request's JSON into its answer's JSON; `failure` makes the answer for an error.
-// Without `failure` an error goes unanswered (the platform reports its timeout) and is reported.
-export function answerRequests(session: Session, kind: RequestKind,
-	answer: (json: string, requestId: string) => string, failure?: (message: string) => object): void {
-	const { deviceId } = session;
-	session.subscribe(requestsFilter(deviceId, kind), (topic, payload) => {
-		const id = requestId(deviceId, kind, topic);
-		if (undefined === id)
-			return;		// not a request: e.g. a broker echoing our own answers back
-		let body: string;
-		try {
-			body = answer(decodeUtf8(payload, `${kind} payload`, true), id);
-		}
-		catch (e) {
-			if (!failure)
-				throw e;
-			body = JSON.stringify(failure((e as Error).message));
-		}
-		session.publish(responseTopic(deviceId, kind, id), body, 0);
-	});
+// Turns a request's JSON into its answer's JSON, with the feature's own `context` (its handlers).
+export type Answer<C> = (json: string, requestId: string, context: C) => string;
+
+// `failure` makes the answer for an error; without it an error goes unanswered (the platform
+// reports its timeout) and is reported. Pass module-level functions: the receiver below is the one
+// closure, and it only forwards, since XS copies into the heap the code of every closure that a
+// preloaded module makes at run time.
+export function answerRequests<C>(session: Session, kind: RequestKind, answer: Answer<C>,
+	failure: ((message: string) => object) | undefined, context: C): void {
+	session.subscribe(requestsFilter(session.deviceId, kind), (topic, payload) => receive(session, kind, answer, failure, context, topic, payload));
+}
+
+function receive<C>(session: Session, kind: RequestKind, answer: Answer<C>, failure: ((message: string) => object) | undefined,
+	context: C, topic: string, payload: Uint8Array): void {
+	const id = requestId(session.deviceId, kind, topic);
+	if (undefined === id)
+		return;		// not a request: e.g. a broker echoing our own answers back
+	let body: string;
+	try {
+		body = answer(decodeUtf8(payload, `${kind} payload`, true), id, context);
+	}
+	catch (e) {
+		if (!failure)
+			throw e;
+		body = JSON.stringify(failure((e as Error).message));
+	}
+	session.publish(responseTopic(session.deviceId, kind, id), body, 0);
 }

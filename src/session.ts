@@ -13,7 +13,7 @@
 import Timer from "timer";
 import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
-import { Connection } from "./connection";
+import { Connection, type ConnectionEvents } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
 import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
@@ -83,6 +83,11 @@ const moddableTimers = Object.freeze<Timers>({
 	clear: timer => Timer.clear(timer as Timer),
 });
 
+// The default log; module-level, so a session does not carry a closure for it.
+function traceLine(line: string): void {
+	trace(line, "\n");
+}
+
 const refusals: Readonly<Record<number, string>> = Object.freeze({
 	1: "unacceptable protocol version",
 	2: "identifier rejected: IoTDA refused the clientId or the keepalive (check deviceId, authType, keepalive 30-1200)",
@@ -97,6 +102,31 @@ const HEALTHY_MS = 60_000;
 const DUP = 0x08;
 
 export class Session {
+	// What every attempt's Connection reports to: methods of this nested class (it may call the
+	// session's private methods), not closures, which cost XS about ten slots each and would be
+	// live through the TLS handshake, the app's memory peak.
+	static #Link = class implements ConnectionEvents {
+		#session: Session;
+		constructor(session: Session) {
+			this.#session = session;
+		}
+		onOpen(): void {
+			const session = this.#session;
+			const connect = session.#connect!;
+			session.#connect = undefined;
+			session.#connection!.send(connect);
+		}
+		onPacket(packet: Packet): void {
+			this.#session.#receive(packet);
+		}
+		onDrain(): void {
+			this.#session.#flushOutbox();
+		}
+		onClose(reason: string): void {
+			this.#session.#drop(reason);
+		}
+	};
+
 	onConnected?: () => void;
 	onDisconnected?: (reason: string, retryMs: number) => void;
 	onError?: (error: Error) => void;
@@ -121,6 +151,8 @@ export class Session {
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
+	#link = new Session.#Link(this);
+	#connect: Uint8Array | undefined;	// the attempt's CONNECT, until the link opens
 	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
 	#keepaliveTimer: unknown;	// PINGREQ every keepalive period, or the PINGRESP deadline half a period after it
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
@@ -131,7 +163,7 @@ export class Session {
 	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
 	#dropped = 0;
 	#routes: { filter: string; receive: Receiver }[] = [];
-	#subscribing = new Map<number, readonly string[]>();	// SUBSCRIBE message id -> its filters
+	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
@@ -169,7 +201,7 @@ export class Session {
 		this.#clockTrusted = options.clockTrusted ?? (() => clockValid(now()));
 		this.#timers = options.timers ?? moddableTimers;
 		this.#random = options.random ?? Math.random;
-		this.#log = options.log ?? (line => trace(line, "\n"));
+		this.#log = options.log ?? traceLine;
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
 		this.onError = options.onError;
@@ -253,10 +285,9 @@ export class Session {
 		const signType = this.#clockTrusted() ? 1 : 0;
 		if (!signType)
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
-		let connect: Uint8Array;
 		try {
 			const credentials = sign(this.deviceId, this.#secret, now, this.#authType, signType);
-			connect = encodeConnect({
+			this.#connect = encodeConnect({
 				clientId: credentials.clientId,
 				username: credentials.username,
 				password: credentials.password,
@@ -274,12 +305,7 @@ export class Session {
 		this.#state = "connecting";
 		this.#timer = this.#timers.once(() => this.#drop(`no CONNACK within ${this.#connectTimeoutMs} ms`), this.#connectTimeoutMs);
 		try {
-			this.#connection = new Connection(this.#transport, {
-				onOpen: () => this.#connection!.send(connect),
-				onPacket: packet => this.#receive(packet),
-				onDrain: () => this.#flushOutbox(),
-				onClose: reason => this.#drop(reason),
-			});
+			this.#connection = new Connection(this.#transport, this.#link);
 		}
 		catch (e) {
 			this.#drop(`socket: ${(e as Error).message}`);
@@ -310,8 +336,8 @@ export class Session {
 				return;
 			}
 			case SUBACK: {
-				const filters = this.#subscribing.get(packet.messageId);
-				this.#subscribing.delete(packet.messageId);
+				const filters = this.#subscribing?.get(packet.messageId);
+				this.#subscribing?.delete(packet.messageId);
 				packet.granted.forEach((granted, i) => (0x80 === granted) && this.#report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
 				return;
 			}
@@ -395,9 +421,9 @@ export class Session {
 		this.#timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
 		this.#connection?.close();
-		this.#connection = undefined;
+		this.#connection = this.#connect = undefined;
 		this.#pingPending = false;
-		this.#subscribing.clear();
+		this.#subscribing?.clear();
 	}
 
 	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
@@ -412,7 +438,7 @@ export class Session {
 	#subscribe(filters: readonly string[]): void {
 		const messageId = this.#nextId();
 		if (this.#control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
-			this.#subscribing.set(messageId, filters);
+			(this.#subscribing ??= new Map()).set(messageId, filters);
 	}
 
 	#queue(message: Outgoing): boolean {

@@ -1,7 +1,8 @@
 // Device settings: the Preference domain "iotda" (NVS on ESP32, where provisioning writes them)
 // wins; the manifest's config.iotda object is the developer fallback. Both use the same keys.
 // Errors name the key and the limit, never the value (the secret is one of these keys).
-import Preference from "preference";
+// The Preference module is passed in, not imported: this module is preloaded, and on the lin
+// simulator Preference reads its file when it is evaluated, i.e. at build time if it were preloaded.
 import config from "mc/config";
 import { AUTH_RETRY_MIN_MS, RETRY_BASE_MIN_MS, RETRY_MAX_MS } from "./backoff";
 import { KEEPALIVE_MAX, KEEPALIVE_MIN } from "./iotda";
@@ -29,29 +30,35 @@ export interface Settings {
 }
 
 type Value = string | number | boolean | ArrayBuffer | undefined;
-const fallback: Record<string, Value> = config.iotda ?? {};
 
-function read(key: string): Value {
-	return Preference.get(DOMAIN, key) ?? fallback[key];
+// What is read of Moddable's Preference (main.ts passes the module itself).
+export interface Preferences {
+	get(domain: string, key: string): Value;
 }
 
-function text(key: string, otherwise?: string): string {
-	const value = read(key) ?? otherwise;
+const fallback: Record<string, Value> = config.iotda ?? {};
+
+function read(preferences: Preferences, key: string): Value {
+	return preferences.get(DOMAIN, key) ?? fallback[key];
+}
+
+function text(preferences: Preferences, key: string, otherwise?: string): string {
+	const value = read(preferences, key) ?? otherwise;
 	if ((typeof value !== "string") || !value)
 		throw new Error(`${key}: must be set (Preference "${DOMAIN}" or config.iotda.${key})`);
 	return value;
 }
 
 // mcconfig passes command-line config as strings, so numbers may arrive as "120".
-function integer(key: string, otherwise: number, min: number, max: number): number {
-	const value = Number(read(key) ?? otherwise);
+function integer(preferences: Preferences, key: string, otherwise: number, min: number, max: number): number {
+	const value = Number(read(preferences, key) ?? otherwise);
 	if (!Number.isInteger(value) || value < min || value > max)
 		throw new RangeError(`${key}: must be an integer from ${min} to ${max}`);
 	return value;
 }
 
-function flag(key: string, otherwise: boolean): boolean {
-	const value = read(key) ?? otherwise;
+function flag(preferences: Preferences, key: string, otherwise: boolean): boolean {
+	const value = read(preferences, key) ?? otherwise;
 	if (value === true || value === "true" || value === 1)
 		return true;
 	if (value === false || value === "false" || value === 0)
@@ -59,13 +66,13 @@ function flag(key: string, otherwise: boolean): boolean {
 	throw new Error(`${key}: must be true or false`);
 }
 
-export function loadSettings(): Settings {
-	const host = text("host");
+export function loadSettings(preferences: Preferences): Settings {
+	const host = text(preferences, "host");
 	if (host.includes("<"))
 		throw new Error(`host: replace the placeholder with your instance's MQTTS access address`);
-	const tls = flag("tls", true);
-	const port = integer("port", tls ? 8883 : 1883, 1, 65535);
-	const retryBaseMs = integer("retryBaseMs", 1000, RETRY_BASE_MIN_MS, RETRY_MAX_MS);
+	const tls = flag(preferences, "tls", true);
+	const port = integer(preferences, "port", tls ? 8883 : 1883, 1, 65535);
+	const retryBaseMs = integer(preferences, "retryBaseMs", 1000, RETRY_BASE_MIN_MS, RETRY_MAX_MS);
 	// Written by `npm run build` (build/manifest_build.json), not a device setting.
 	const buildTime = Number(config.buildTime);
 	if (!Number.isSafeInteger(buildTime) || !(buildTime > 0))
@@ -74,20 +81,20 @@ export function loadSettings(): Settings {
 		host,
 		port,
 		tls,
-		ca: text("ca", "iotda-ca.der"),
-		serverName: text("serverName", host),
-		deviceId: text("deviceId"),
-		secret: text("secret"),
-		authType: integer("authType", 0, 0, 2),
-		keepalive: integer("keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
+		ca: text(preferences, "ca", "iotda-ca.der"),
+		serverName: text(preferences, "serverName", host),
+		deviceId: text(preferences, "deviceId"),
+		secret: text(preferences, "secret"),
+		authType: integer(preferences, "authType", 0, 0, 2),
+		keepalive: integer(preferences, "keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
 		retryBaseMs,
-		retryCapMs: integer("retryCapMs", 120_000, retryBaseMs, RETRY_MAX_MS),
-		authRetryMs: integer("authRetryMs", 900_000, AUTH_RETRY_MIN_MS, RETRY_MAX_MS),
-		writeQueueBytes: integer("writeQueueBytes", 4096, 256, 1_048_576),
-		serviceId: text("serviceId", "status"),
-		reportInterval: integer("reportInterval", 60, 1, 86_400),
+		retryCapMs: integer(preferences, "retryCapMs", 120_000, retryBaseMs, RETRY_MAX_MS),
+		authRetryMs: integer(preferences, "authRetryMs", 900_000, AUTH_RETRY_MIN_MS, RETRY_MAX_MS),
+		writeQueueBytes: integer(preferences, "writeQueueBytes", 4096, 256, 1_048_576),
+		serviceId: text(preferences, "serviceId", "status"),
+		reportInterval: integer(preferences, "reportInterval", 60, 1, 86_400),
 		// Moddable's manifest_net.json sets config.sntp; a comma-separated list is accepted too.
-		sntp: text("sntp", config.sntp ?? "pool.ntp.org").split(","),
+		sntp: text(preferences, "sntp", config.sntp ?? "pool.ntp.org").split(","),
 		buildTime,
 	};
 }

@@ -15,19 +15,23 @@ export interface ShadowService {
 
 export class Shadow {
 	#session: Session;
+	#onShadow: (services: ShadowService[]) => void;
 	#asked = 0;		// the latest request id; ids count up from 1 in each run
 
 	constructor(session: Session, onShadow: (services: ShadowService[]) => void) {
 		this.#session = session;
-		const { deviceId } = session;
-		session.subscribe(responsesFilter(deviceId, "shadow/get"), (topic, payload) => {
-			if (responseId(deviceId, "shadow/get", topic) !== String(this.#asked))
-				return;		// an answer to an earlier request, overtaken
-			const shadow = parseRequest(decodeUtf8(payload, "shadow payload", true), "shadow").shadow;
-			if (!Array.isArray(shadow) || !shadow.every(service => typeof service?.service_id === "string"))
-				throw new TypeError("shadow: shadow must be a list of {service_id, desired, reported, version}");
-			onShadow(shadow);
-		});
+		this.#onShadow = onShadow;
+		// Only forwards: XS copies the code of a run-time closure of a preloaded module into the heap.
+		session.subscribe(responsesFilter(session.deviceId, "shadow/get"), (topic, payload) => this.#receive(topic, payload));
+	}
+
+	#receive(topic: string, payload: Uint8Array): void {
+		if (responseId(this.#session.deviceId, "shadow/get", topic) !== String(this.#asked))
+			return;		// an answer to an earlier request, overtaken
+		const shadow = parseRequest(decodeUtf8(payload, "shadow payload", true), "shadow").shadow;
+		if (!Array.isArray(shadow) || !shadow.every(service => typeof service?.service_id === "string"))
+			throw new TypeError("shadow: shadow must be a list of {service_id, desired, reported, version}");
+		this.#onShadow(shadow);
 	}
 
 	// Asks for every service's shadow, or one's; returns whether the request went out (QoS 0).

@@ -6,14 +6,18 @@ import type { Events } from "./events";
 const SERVICE = "$time_sync";
 
 // Registers for the answer and returns the function that asks; `set` gets the platform's time in ms.
+// The closures only forward (see commands.ts: XS copies a run-time closure's code into the heap).
 export function timeSync(events: Events, set: (ms: number) => void, now: () => number = Date.now): () => boolean {
-	events.on(SERVICE, "time_sync_response", paras => {
-		const { device_send_time: sent, server_recv_time: received, server_send_time: answered } = paras;
-		if (!isTime(sent) || !isTime(received) || !isTime(answered))
-			throw new TypeError("time_sync_response: device_send_time, server_recv_time and server_send_time must be times in ms");
-		set(Math.round((received + answered + now() - sent) / 2));
-	});
+	events.on(SERVICE, "time_sync_response", paras => set(platformTime(paras, now())));
 	return () => events.send(SERVICE, "time_sync_request", { device_send_time: now() });
+}
+
+// The platform's time when the answer arrived (`received`, the device clock's reading then).
+function platformTime(paras: Record<string, unknown>, received: number): number {
+	const { device_send_time: sent, server_recv_time: serverReceived, server_send_time: answered } = paras;
+	if (!isTime(sent) || !isTime(serverReceived) || !isTime(answered))
+		throw new TypeError("time_sync_response: device_send_time, server_recv_time and server_send_time must be times in ms");
+	return Math.round((serverReceived + answered + received - sent) / 2);
 }
 
 function isTime(value: unknown): value is number {

@@ -22,8 +22,7 @@ export class Parser {
 	// maxPacketSize bounds a whole packet, fixed header included (as MQTT 5's Maximum Packet Size does),
 	// so the body buffer is always smaller than it.
 	constructor(maxPacketSize: number, onPacket: (packet: Packet) => void) {
-		if (!Number.isInteger(maxPacketSize) || maxPacketSize < 4 || maxPacketSize > MAX_REMAINING_LENGTH + 5)
-			throw new MqttError(`maxPacketSize: must be an integer 4..${MAX_REMAINING_LENGTH + 5}`);
+		checkMaxPacketSize(maxPacketSize);
 		this.#maxPacketSize = maxPacketSize;
 		this.#onPacket = onPacket;
 	}
@@ -98,4 +97,11 @@ export class Parser {
 		this.#lengthBytes = 0;
 		this.#body = null;
 	}
+}
+
+// Throws MqttError unless `maxPacketSize` is one the Parser accepts (lets a caller that makes its
+// Parser later refuse the setting up front).
+export function checkMaxPacketSize(maxPacketSize: number): void {
+	if (!Number.isInteger(maxPacketSize) || maxPacketSize < 4 || maxPacketSize > MAX_REMAINING_LENGTH + 5)
+		throw new MqttError(`maxPacketSize: must be an integer 4..${MAX_REMAINING_LENGTH + 5}`);
 }

@@ -1,10 +1,12 @@
 // The device's server-certificate check, in place of the SDK's CertificateManager.verify (manifest.json
-// maps the SDK's ssl/cert as ssl/sdk-cert and this module as ssl/cert). The SDK's verify skips a
+// maps this module as ssl/cert; src/tls/manifest.json, included before the SDK's tls.json, names the
+// SDK's file ssl/sdk-cert before the SDK's "ssl/*" can name it ssl/cert). The SDK's verify skips a
 // certificate that the next one did not sign and then checks only the last one against the trusted
 // CA: a chain of a self-made leaf and the real, public CA certificate passed, so anyone on the path
 // could stand in for IoTDA. Here every certificate must be signed by the next one and the last by the
-// trusted certificate (or be it); every date must hold; and the name is matched, as the SDK matches
-// it, against the leaf's subjectAltName only. As the SDK, a leaf sent without its issuer is refused.
+// trusted certificate (or be it); every one that signs another must be a CA certificate; every date
+// must hold; and the name is matched, as the SDK matches it, against the leaf's subjectAltName only.
+// As the SDK, a leaf sent without its issuer is refused.
 import Bin from "bin";
 import CertificateManager from "ssl/sdk-cert";
 import X509 from "x509";
@@ -34,6 +36,8 @@ export default class CertificateChecker extends CertificateManager {
 			const last = i === certs.length - 1;
 			if (last && !Bin.comp(certs[i], this.#trusted))
 				break;		// the server sent the trusted certificate itself
+			if (i && !isCA(certs[i]))
+				return refuse("certificate: an issuer in the chain is not a CA certificate");
 			if (!this._verify(X509.decodeSPKI(last ? this.#trusted : certs[i + 1]), x509))
 				return refuse(last ? "certificate: not signed by the trusted certificate" : "certificate: not signed by the next one in the chain");
 		}
@@ -49,6 +53,18 @@ function matches({ tag, value }: { tag: number; value: string | ArrayBuffer }, n
 		return (entry === name) || (entry.startsWith("*.") && (dot > 0) && (entry.slice(1) === name.slice(dot)));
 	}
 	return (7 === tag) && (typeof value !== "string") && (4 === value.byteLength) && (new Uint8Array(value).join(".") === name);
+}
+
+// basicConstraints cA TRUE and, when keyUsage is present, keyCertSign (RFC 5280 4.2.1.9, 4.2.1.3).
+// Without this, the key of any leaf the trusted CA (or one of its intermediates) issued, say a
+// website's, could sign a certificate for the IoTDA host name. DER: 30 len 01 01 FF ..., 03 len unused bits.
+function isCA(certificate: Uint8Array): boolean {
+	const constraints = X509.decodeExtension(certificate, [2, 5, 29, 19]);
+	const basic = new Uint8Array(constraints ?? new ArrayBuffer(0));
+	if (!((0x30 === basic[0]) && (0x01 === basic[2]) && (0x01 === basic[3]) && basic[4]))
+		return false;
+	const usage = X509.decodeExtension(certificate, [2, 5, 29, 15]);
+	return !usage || !!(new Uint8Array(usage)[3] & 0x04);
 }
 
 // As the SDK does, the reason goes to the trace; the handshake then fails with -2.

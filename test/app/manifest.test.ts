@@ -54,10 +54,22 @@ test("every module manifest.json names exists, our cipher suites replacing the S
 	const modules = ourModules();
 	for (const name of ["main", "session", "settings", "mqtt/parser", "ssl/ciphersuites"])
 		assert.ok(existsSync(modules.get(name)!), name);
-	// without "~" the SDK's ssl/* would take the names first and ours would be ignored
-	assert.deepEqual(manifest.modules["~"], ["$(MODULES)/crypt/ssl/ssl_ciphersuites", "$(MODULES)/crypt/ssl/ssl_cert"]);
+	// without "~" the SDK's ssl/* would take the name first and ours would be ignored
+	assert.deepEqual(manifest.modules["~"], ["$(MODULES)/crypt/ssl/ssl_ciphersuites"]);
 	assert.ok(existsSync(modules.get("ssl/cert")!));
-	assert.equal(manifest.modules["ssl/sdk-cert"], "$(MODULES)/crypt/ssl/ssl_cert");
+});
+
+// Our ssl/cert extends the SDK's, which must therefore build under another name. "~" excludes a
+// file under every name (mcconfig marks the path used), so the SDK's ssl_cert cannot be in it; a
+// fragment included before tls.json names it ssl/sdk-cert first, and the SDK's "ssl/*" then skips it.
+test("the SDK's ssl_cert builds as ssl/sdk-cert, named before the SDK's ssl/* names it ssl/cert", () => {
+	const sdkCert = "$(MODULES)/crypt/ssl/ssl_cert";
+	assert.ok(!manifest.modules["~"].includes(sdkCert), `"~" would exclude ${sdkCert} as ssl/sdk-cert too`);
+	const fragment = "./src/tls/manifest.json";
+	assert.equal(JSON.parse(readFileSync(join(ROOT, fragment), "utf8")).modules["ssl/sdk-cert"], sdkCert);
+	const includes = manifest.include as string[];
+	assert.ok(includes.includes(fragment), `manifest.json includes ${fragment}`);
+	assert.ok(includes.indexOf(fragment) < includes.indexOf("$(MODDABLE)/modules/crypt/tls.json"), `${fragment} comes before tls.json`);
 });
 
 test("no preloaded module imports preference, directly or through another module", () => {
@@ -70,7 +82,8 @@ test("no preloaded module imports preference, directly or through another module
 		assert.ok(source, `preload names ${name}, which manifest.json does not map`);
 		assert.ok(!imports(source).has("preference"), `${name} is preloaded and reaches "preference"`);
 	}
-	// the check itself sees the one module that does read Preference
-	assert.ok(imports(modules.get("settings")!).has("preference"));
-	assert.ok(!manifest.preload.includes("settings"));
+	// the check itself sees the one module that does read Preference: main, which is never preloaded
+	// and hands Preference to the preloaded app and settings
+	assert.ok(imports(modules.get("main")!).has("preference"));
+	assert.ok(preloaded.includes("app") && preloaded.includes("settings") && !preloaded.includes("main"));
 });

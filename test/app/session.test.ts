@@ -364,6 +364,20 @@ test("clock not set: signs with sign type 0, traced, and the platform accepts it
 	session.stop();
 });
 
+// The CONNECT goes out when the link opens, after the TLS handshake; it must be the one the attempt
+// signed and logged, not one signed with a later reading of the clock.
+test("the CONNECT carries the credentials the attempt logged, though the hour turns during the handshake", async () => {
+	const clients = collect("client");
+	const lastMs = Date.UTC(2026, 0, 1, 10) - 1;		// the hour's last millisecond; every later reading is in the next
+	let readings = 0;
+	const { session, record } = open({ deviceId: "clockless", now: () => lastMs + Math.min(readings++, 1), clockTrusted: () => false });
+	session.start();
+	await until(() => record.connected === 1, "CONNACK 0");
+	assert.equal(clients.find(c => c.deviceId === "clockless").clientId, "clockless_0_0_2026010109");
+	assert.ok(lines.includes(`iotda: connecting to 127.0.0.1:${broker.port} as clockless_0_0_2026010109`));
+	session.stop();
+});
+
 test("a broker that accepts every login and drops it at once gets logins backing off, not one a second", async () => {
 	const scripted = await scriptedBroker(certs, (link, packet) => {
 		answer(link, packet);

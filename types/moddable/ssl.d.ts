@@ -1,5 +1,5 @@
 // The SDK modules src/tls/ builds on, which the SDK declares no types for: ssl/constants, ssl/cert
-// (mapped as ssl/sdk-cert, see manifest.json), x509 and bin.
+// (mapped as ssl/sdk-cert, see src/tls/manifest.json), x509 and bin.
 declare module "ssl/constants" {
 	export const ECDHE_RSA: number;
 	export const AES: number;
@@ -24,6 +24,8 @@ declare module "x509" {
 		decodeSPKI(certificate: ByteBuffer): object;
 		/** subjectAltName entries: tag 2 dNSName (a string), 7 iPAddress (bytes), ... */
 		decodeSAN(certificate: ByteBuffer): { tag: number; value: string | ArrayBuffer }[] | undefined;
+		/** The DER value of the extension with this object identifier (e.g. [2, 5, 29, 19]), if present. */
+		decodeExtension(certificate: ByteBuffer, oid: number[]): ArrayBuffer | undefined;
 	};
 	export default X509;
 }
