@@ -7,8 +7,10 @@
 //   throws "date validation failed" as CertificateManager.register does;
 // - the server must send its chain (the SDK never matches the name of a leaf sent alone); the name
 //   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
-//   iPAddress; never the CN); the chain's dates against the board clock; OpenSSL verifies every
-//   signature, as src/tls/cert.ts does on the device in place of the SDK's verify;
+//   iPAddress; never the CN); the chain's dates against the board clock; each certificate sent
+//   must be signed by the next one, the last by the trusted one (or be it), each signer a CA, as
+//   src/tls/cert.ts checks on the device in place of the SDK's verify (OpenSSL alone would build its
+//   own path and ignore a certificate the device refuses);
 // - every refusal is -2 and comes before 1.
 // Messages follow securesocket.js: 1 after the handshake, decrypted data in pieces of at most
 // 1024 bytes that must be read inside the callback, -1/-2 once and then the socket closes itself.
@@ -103,7 +105,7 @@ export default class SecureSocket {
 		});
 		this.#conn = conn;
 		conn.on("secureConnect", () => {
-			const refusal = verify ? checkChain(chain.list, name) : undefined;
+			const refusal = verify ? checkChain(chain.list, name, ca) : undefined;
 			if (refusal) {
 				process.stdout.write(`${refusal}\n`);		// the SDK's ssl_cert traces its refusals
 				return this.#end(-2);
@@ -234,15 +236,25 @@ function validNow(certificate: X509Certificate): boolean {
 	return Date.parse(certificate.validFrom) < now && now < Date.parse(certificate.validTo);
 }
 
-// The device's checks of the chain the server sent (src/tls/cert.ts, after OpenSSL verified the
-// signatures); a refusal's trace, or undefined to accept.
-function checkChain(chain: readonly Buffer[], name: string): string | undefined {
-	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it.
-	if (chain.length < 2)
+// The device's checks of the chain the server sent, with src/tls/cert.ts's traces; a refusal's
+// trace, or undefined to accept.
+function checkChain(chain: readonly Buffer[], name: string, ca: X509Certificate | undefined): string | undefined {
+	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it; so is any chain
+	// when nothing is trusted.
+	if ((chain.length < 2) || !ca)
 		return `subjectAltName match failed for ${name}`;
 	const certificates = chain.map(der => new X509Certificate(der));
 	if (!certificates.every(validNow))
 		return "date validation failed on received certificate";
+	for (let i = 0; i < certificates.length; i++) {
+		const last = i === certificates.length - 1;
+		if (last && certificates[i].raw.equals(ca.raw))
+			break;		// the server sent the trusted certificate itself
+		if (i && !certificates[i].ca)
+			return "certificate: an issuer in the chain is not a CA certificate";
+		if (!certificates[i].verify((last ? ca : certificates[i + 1]).publicKey))
+			return last ? "certificate: not signed by the trusted certificate" : "certificate: not signed by the next one in the chain";
+	}
 	if (!leafNames(certificates[0]).some(entry => matches(entry, name.toLowerCase())))
 		return `subjectAltName match failed for ${name}`;
 	return undefined;
