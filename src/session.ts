@@ -15,7 +15,7 @@ import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
 import { Connection, type ConnectionEvents } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
-import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
+import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic, type ServiceProperties } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
@@ -272,7 +272,12 @@ export class Session {
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
 	reportProperties(serviceId: string, properties: Record<string, unknown>, onAck?: () => void): boolean {
-		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(serviceId, properties), 1, onAck);
+		return this.reportServices([{ service_id: serviceId, properties }], onAck);
+	}
+
+	// Several services in one report, each with its event_time if given; throws TypeError naming a bad field.
+	reportServices(services: readonly ServiceProperties[], onAck?: () => void): boolean {
+		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(services), 1, onAck);
 	}
 
 	// Free-form device message on .../sys/messages/up

@@ -1,4 +1,4 @@
-// The whole device app (src/main.ts) bundled for the host board and run as its own process, the
+// The whole device app (the demo, examples/demo through manifest.json) bundled for the host board and run as its own process, the
 // way `npm start` runs it: settings from mc/config and preferences, CA from resources, the clock
 // from SNTP. Everything the process prints is captured and checked for the secret.
 import assert from "node:assert/strict";
@@ -12,8 +12,8 @@ import { after, afterEach, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
-import { bundleApp } from "../../boards/host/bundle";
-import { buildConfig, DEFAULT_TARGET } from "../../boards/host/target";
+import { bundleManifest } from "../../boards/host/bundle";
+import { APP_MANIFEST, buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
 import { utcHour } from "../fixtures/iotda";
 import { relay } from "../fixtures/relay";
 import { until } from "../fixtures/until";
@@ -34,7 +34,7 @@ const children = new Set<ChildProcess>();
 let runs = 0;
 
 before(async () => {
-	await bundleApp(join(ROOT, "src/main.ts"), APP);
+	await bundleManifest(APP_MANIFEST, platformOf(DEFAULT_TARGET), APP);
 	certs = generateCerts({ validFrom: new Date(BUILT - 86_400_000) });
 	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
 	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
@@ -120,17 +120,18 @@ test("the app connects, reports its property as IoTDA JSON and answers a command
 	const publishes = collect("publish");
 	// the preference (NVS) wins over the manifest's config
 	const app = runApp({ deviceId: "from-config" }, { deviceId: "main-dev", secret: SECRET });
-	await until(() => publishes.some(p => p.deviceId === "main-dev"), "the property report");
-	const report = publishes.find(p => p.deviceId === "main-dev");
-	assert.equal(report.topic, "$oc/devices/main-dev/sys/properties/report");
+	const isReport = (p: any) => p.deviceId === "main-dev" && p.topic === "$oc/devices/main-dev/sys/properties/report";
+	await until(() => publishes.some(isReport), "the property report");
+	const report = publishes.find(isReport);
 	const body = JSON.parse(report.payload.toString());
-	assert.deepEqual(Object.keys(body.services[0].properties), ["uptime"]);
-	assert.deepEqual(body, { services: [{ service_id: "status", properties: { uptime: body.services[0].properties.uptime } }] });
-	assert.ok(Number.isInteger(body.services[0].properties.uptime));
+	const [{ properties, event_time }] = body.services;
+	assert.deepEqual(body, { services: [{ service_id: "status", properties: { uptime: properties.uptime, reportInterval: 60 }, event_time }] });
+	assert.ok(Number.isInteger(properties.uptime));
+	assert.match(event_time, /^\d{8}T\d{6}Z$/);
 
-	const response = await broker.publishCommand("main-dev", { command_name: "blink", service_id: "status", paras: { times: 3 } });
-	assert.deepEqual(response, { result_code: 0, response_name: "blink", paras: { times: 3 } });
-	await until(() => /command blink request /.test(app.output()), "the command trace");
+	const response = await broker.publishCommand("main-dev", { command_name: "echo", service_id: "status", paras: { times: 3 } });
+	assert.deepEqual(response, { result_code: 0, response_name: "echo", paras: { times: 3 } });
+	await until(() => /command echo request /.test(app.output()), "the command trace");
 	assert.match(app.output(), /connecting to 127\.0\.0\.1:\d+ as main-dev_0_1_\d{10}\n/);
 });
 
