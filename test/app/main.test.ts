@@ -16,6 +16,7 @@ import { bundleManifest } from "../../boards/host/bundle";
 import { APP_MANIFEST, buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
 import { utcHour } from "../fixtures/iotda";
 import { relay } from "../fixtures/relay";
+import { type HostApp, runHostApp } from "../fixtures/host-app";
 import { until } from "../fixtures/until";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -30,7 +31,8 @@ let certs: Certs;
 let broker: Broker;
 let dir: string;
 const outputs: string[] = [];		// every byte any app process printed
-const children = new Set<ChildProcess>();
+const children = new Set<ChildProcess>();		// npm start
+const apps = new Set<HostApp>();
 let runs = 0;
 
 before(async () => {
@@ -44,6 +46,9 @@ before(async () => {
 
 // Each test's apps end with it: two live apps of one device would take the session from each other.
 afterEach(async () => {
+	for (const app of apps)
+		await app.stop();
+	apps.clear();
 	for (const child of children) {
 		if (child.exitCode === null && child.signalCode === null) {
 			child.kill();
@@ -62,34 +67,18 @@ after(async () => {
 	assert.ok(!all.includes(SECRET) && !all.includes(WRONG), "a secret appeared in the app's output");
 });
 
-interface Run {
-	output(): string;
-	exited: Promise<number | null>;
-}
-
 // Starts the app with the manifest's config for the lead target, overridden by `config` and by
 // config.iotda = iotda over the broker's address, and with the preferences given.
-function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): Run {
+function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): HostApp {
 	const prefs = join(dir, `prefs-${++runs}.json`);
 	writeFileSync(prefs, JSON.stringify({ iotda: preferences }));
 	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ...iotda } };
-	const child = spawn(process.execPath, [APP], {
-		env: {
-			...process.env, HOST_TARGET: DEFAULT_TARGET, HOST_CONFIG: JSON.stringify(buildConfig(DEFAULT_TARGET, overrides)),
-			HOST_PREFERENCES: prefs, HOST_RESOURCES: join(dir, "resources"), ...env,
-		},
-		stdio: ["ignore", "pipe", "pipe"],
+	const app = runHostApp(APP, {
+		config: buildConfig(DEFAULT_TARGET, overrides), preferences: prefs, resources: join(dir, "resources"), env,
+		sink: text => outputs.push(text),
 	});
-	children.add(child);
-	let text = "";
-	const keep = (chunk: Buffer) => {
-		text += chunk.toString();
-		outputs.push(chunk.toString());
-	};
-	child.stdout!.on("data", keep);
-	child.stderr!.on("data", keep);
-	const exited = once(child, "exit").then(([code]) => code as number | null);
-	return { output: () => text, exited };
+	apps.add(app);
+	return app;
 }
 
 function collect(event: "client" | "rejected" | "publish"): any[] {
