@@ -15,7 +15,7 @@ import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleManifest } from "../../boards/host/bundle";
 import { readManifest } from "../../boards/host/manifest";
-import { buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
+import { buildConfig, DEFAULT_TARGET, platformOf, TARGETS } from "../../boards/host/target";
 import { callApi } from "../fixtures/device";
 import { type HostApp, runHostApp } from "../fixtures/host-app";
 import { until } from "../fixtures/until";
@@ -65,6 +65,19 @@ for (const example of readdirSync(join(ROOT, "examples"))) {
 		assert.equal(await typecheck(join(ROOT, "examples", example, "manifest.json")), "");
 	});
 }
+
+test("each example's mc/config for each target: the module's TLS and SNTP settings, the build time, the app's iotda keys", () => {
+	for (const example of readdirSync(join(ROOT, "examples"))) {
+		for (const target of TARGETS) {
+			const config = buildConfig(target, {}, join(ROOT, "examples", example, "manifest.json"));
+			const where = `${example} on ${target}`;
+			assert.deepEqual(config.tls, { ECDHE_RSA: true, DHE_RSA: false }, where);
+			assert.equal(config.sntp, "pool.ntp.org", where);
+			assert.ok(Number.isSafeInteger(config.buildTime) && config.buildTime > 0, where);
+			assert.match(config.iotda.host, /^<your-instance>\./, where);
+		}
+	}
+});
 
 test("an app outside the repo type-checks, and fails to when it imports a feature it does not include", async () => {
 	assert.equal(await typecheck(join(user, "manifest.json")), "");
