@@ -201,8 +201,9 @@ test("retry delays that would make a storm stop the app with an error naming the
 	assert.match(app.output(), /cannot start: retryCapMs: must be an integer from 1000 to 86400000\n/);
 });
 
-test("npm start -- --once prints connected and exits 0", async () => {
-	const child = spawn("npm", ["start", "--", "--once"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+// `npm start -- ...args --once`: exits 0 printing connected, the broker and the app's lines prefixed.
+async function startOnce(args: string[]): Promise<void> {
+	const child = spawn("npm", ["start", "--", ...args, "--once"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
 	children.add(child);
 	let text = "";
 	child.stdout.on("data", chunk => { text += chunk; outputs.push(chunk.toString()); });
@@ -212,4 +213,9 @@ test("npm start -- --once prints connected and exits 0", async () => {
 	assert.match(text, /^connected$/m);
 	assert.match(text, /\[broker\] connect accepted clientId=demo-device_0_1_\d{10}/);
 	assert.match(text, /\[app\] iotda: connected/);
-});
+}
+
+test("npm start -- --once prints connected and exits 0", () => startOnce([]));
+
+// The bundle and the host config from the example's own manifest; the CA resource's name from the module's.
+test("npm start -- --example minimal --once prints connected and exits 0", () => startOnce(["--example", "minimal"]));
