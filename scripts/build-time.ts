@@ -1,6 +1,6 @@
-// `npm run build:time`: build/manifest_build.json, which manifest.json includes, carries the time of
+// `npm run build:time`: build/manifest_build.json, which modules/iotda/manifest.json includes, carries the time of
 // the build as config.buildTime (ms since 1970). A device whose clock was never set starts its
-// clock there, so certificate dates validate as of the build (src/app.ts); mcconfig has no
+// clock there, so certificate dates validate as of the build (src/device.ts); mcconfig has no
 // variable for it, and a command-line config value would arrive as a string.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -106,9 +106,34 @@ export function userTopic(deviceId: string, path: string): string {
 	return topic;
 }
 
-// {"services":[{"service_id": ..., "properties": {...}}]}
-export function propertiesReport(serviceId: string, properties: Record<string, unknown>): string {
-	return JSON.stringify({services: [{service_id: serviceId, properties}]});
+// One service's properties, in a report or a get answer.
+export interface ServiceProperties {
+	service_id: string;
+	properties: Record<string, unknown>;
+	event_time?: string;		// yyyyMMdd'T'HHmmss'Z' (eventTime)
+}
+
+const EVENT_TIME = /^\d{8}T\d{6}Z$/;
+
+// IoTDA's time format, yyyyMMdd'T'HHmmss'Z' (UTC), of `ms` since 1970.
+export function eventTime(ms: number): string {
+	return new Date(ms).toISOString().replace(/[-:]/g, "").slice(0, 15) + "Z";
+}
+
+// {"services":[{"service_id", "properties", "event_time"?}, ...]}; throws TypeError naming the
+// field of a service that is not one (the platform would discard the whole report).
+export function propertiesReport(services: readonly ServiceProperties[]): string {
+	if (!Array.isArray(services) || !services.length)
+		throw new TypeError("report: services must be a non-empty list");
+	for (const service of services) {
+		if ((typeof service?.service_id !== "string") || !service.service_id)
+			throw new TypeError("report: service_id must be a non-empty string");
+		if ((typeof service.properties !== "object") || (null === service.properties) || Array.isArray(service.properties))
+			throw new TypeError("report: properties must be an object");
+		if ((undefined !== service.event_time) && !EVENT_TIME.test(service.event_time))
+			throw new TypeError("report: event_time must be yyyyMMdd'T'HHmmss'Z' (UTC)");
+	}
+	return JSON.stringify({services});
 }
 
 // Throws TypeError for a response without a numeric result_code (e.g. a handler that returned

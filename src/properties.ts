@@ -4,15 +4,11 @@
 //   get: {"object_device_id"?, "service_id"?} -> {"services": [{"service_id", "properties", "event_time"?}]};
 //        IoTDA's answer has no failure form: a get that fails is not answered and the platform
 //        reports its timeout.
-import { parseRequest } from "./iotda";
+import { parseRequest, type ServiceProperties } from "./iotda";
 import { answerRequests } from "./requests";
 import type { Session } from "./session";
 
-export interface ServiceProperties {
-	service_id: string;
-	properties: Record<string, unknown>;
-	event_time?: string;		// yyyyMMdd'T'HHmmss'Z'
-}
+export type { ServiceProperties };
 
 export interface SetResult {
 	result_code: number;		// 0 = done

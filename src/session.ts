@@ -15,10 +15,11 @@ import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
 import { Connection, type ConnectionEvents } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
-import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
+import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic, type ServiceProperties } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
+import { utf8Length } from "./mqtt/utf8";
 import { sign } from "./signer";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
@@ -100,6 +101,9 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
 const DUP = 0x08;
+// IoTDA's uplink limits: a message's payload, and messages a second per device connection.
+const PAYLOAD_MAX = 1024 * 1024;
+const UPLINK_PER_SECOND = 50;
 
 export class Session {
 	// What every attempt's Connection reports to: methods of this nested class (it may call the
@@ -163,6 +167,8 @@ export class Session {
 	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
 	#dropped = 0;
 	#routes: { filter: string; receive: Receiver }[] = [];
+	#uplinkTimes = new Float64Array(UPLINK_PER_SECOND).fill(-Infinity);	// now() of the last publishes, a ring
+	#uplinkNext = 0;			// the ring's oldest entry, overwritten by the next publish
 	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
@@ -252,16 +258,24 @@ export class Session {
 	// room (now or later, in publish order) and resent with DUP after a reconnect. QoS 0: sent only
 	// if online and the write queue has room, else dropped and counted. Returns whether it went out
 	// now. Throws (before queuing anything) for a bad topic/payload or when maxInflight are pending.
+	// IoTDA's limits are refused, not queued, with a RangeError naming the limit: a payload over
+	// 1 MB, and a 51st publish within a second (QoS 0 that went out and QoS 1 count, resends not).
 	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
+		checkPayloadSize(payload);
+		const now = this.#now();
+		const since = now - this.#uplinkTimes[this.#uplinkNext];
+		if ((since >= 0) && (since < 1000))
+			throw new RangeError(`publish: IoTDA takes at most ${UPLINK_PER_SECOND} messages a second per connection; the next in ${1000 - since} ms`);
 		if (0 === qos) {
 			const packet = encodePublish({ topic, payload, qos: 0 });
 			if (("online" === this.#state) && this.#connection!.send(packet))
-				return true;
+				return this.#count(now);
 			this.#dropped++;
 			return false;
 		}
 		if (this.#inflight.size >= this.#maxInflight)
 			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
+		this.#count(now);
 		const messageId = this.#nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
 		this.#inflight.set(messageId, message);
@@ -272,7 +286,12 @@ export class Session {
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
 	reportProperties(serviceId: string, properties: Record<string, unknown>, onAck?: () => void): boolean {
-		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(serviceId, properties), 1, onAck);
+		return this.reportServices([{ service_id: serviceId, properties }], onAck);
+	}
+
+	// Several services in one report, each with its event_time if given; throws TypeError naming a bad field.
+	reportServices(services: readonly ServiceProperties[], onAck?: () => void): boolean {
+		return this.publish(propertiesReportTopic(this.deviceId), propertiesReport(services), 1, onAck);
 	}
 
 	// Free-form device message on .../sys/messages/up
@@ -459,6 +478,12 @@ export class Session {
 				return;
 	}
 
+	#count(now: number): true {
+		this.#uplinkTimes[this.#uplinkNext] = now;
+		this.#uplinkNext = (this.#uplinkNext + 1) % UPLINK_PER_SECOND;
+		return true;
+	}
+
 	// Message ids 1-65535, skipping ids still awaiting PUBACK.
 	#nextId(): number {
 		do
@@ -497,4 +522,12 @@ export class Session {
 		}
 		this.#log(`iotda: ${e.message}`);
 	}
+}
+
+// Without a pass over the string when its length settles it: UTF-8 takes 1 to 3 bytes a UTF-16 unit.
+function checkPayloadSize(payload: string | Uint8Array): void {
+	const size = (typeof payload !== "string") ? payload.byteLength
+		: ((payload.length > PAYLOAD_MAX) || ((payload.length * 3) <= PAYLOAD_MAX)) ? payload.length : utf8Length(payload, "payload", true);
+	if (size > PAYLOAD_MAX)
+		throw new RangeError(`payload: IoTDA takes at most ${PAYLOAD_MAX} bytes (1 MB) per message`);
 }

@@ -31,7 +31,7 @@ export interface Settings {
 
 type Value = string | number | boolean | ArrayBuffer | undefined;
 
-// What is read of Moddable's Preference (main.ts passes the module itself).
+// What is read of Moddable's Preference (the app's main module, never preloaded, passes the module itself).
 export interface Preferences {
 	get(domain: string, key: string): Value;
 }

@@ -1,6 +1,7 @@
 // IoTDA's time sync: a device whose clock was never set (no RTC, SNTP blocked) asks the platform.
 // With the request's and the answer's times on both sides, now = (server_recv_time +
 // server_send_time + device_recv_time - device_send_time) / 2, which cancels a symmetric delay.
+import type { Device } from "./device";
 import type { Events } from "./events";
 
 const SERVICE = "$time_sync";
@@ -22,4 +23,9 @@ function platformTime(paras: Record<string, unknown>, received: number): number 
 
 function isTime(value: unknown): value is number {
 	return (typeof value === "number") && Number.isSafeInteger(value) && (value >= 0);
+}
+
+// Lets `device` ask IoTDA for the time after a connect while its clock is not trusted.
+export function syncDeviceClock(device: Device, events: Events): void {
+	device.askTime = timeSync(events, ms => device.setClock(ms));
 }

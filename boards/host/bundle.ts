@@ -1,9 +1,11 @@
 // Bundles the app for Node with esbuild: the Moddable specifiers resolve to the host stand-ins
-// (the same map as hooks.ts) and the XS globals are installed before the app's first module runs.
+// (the same map as hooks.ts), the app manifest's own ones ("iotda/session", ...) to the files it maps
+// them to, and the XS globals are installed before the app's first module runs.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { readManifest } from "./manifest";
 import { GLOBALS, hostModule, SPECIFIERS } from "./modules";
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -33,8 +35,29 @@ const sourceUrls: Plugin = {
 	},
 };
 
-/** Writes `outfile`, an ES module for Node that installs the globals and then runs `entry` (e.g. src/main.ts). */
-export async function bundleApp(entry: string, outfile: string): Promise<void> {
+// The specifiers an app's manifest maps, as the device resolves them (only those: a module of the
+// module that the app's manifest does not include is not found, as on the device).
+function manifestModules(modules: Map<string, string>): Plugin {
+	return {
+		name: "manifest-modules",
+		setup(build) {
+			build.onResolve({ filter: /^[^./]/ }, ({ path, importer }) =>
+				(importer.includes("/node_modules/") || !modules.has(path)) ? undefined : { path: modules.get(path)! });
+		},
+	};
+}
+
+/** Bundles the app of `manifest` (its "main" module) into `outfile`, for `platform` (e.g. esp32/esp32c3). */
+export async function bundleManifest(manifest: string, platform: string, outfile: string): Promise<void> {
+	const modules = readManifest(manifest, platform).typescript;
+	const main = modules.get("main");
+	if (!main)
+		throw new Error(`${manifest}: maps no "main" module (the app's entry)`);
+	await bundleApp(main, outfile, modules);
+}
+
+/** Writes `outfile`, an ES module for Node that installs the globals and then runs `entry`. */
+export async function bundleApp(entry: string, outfile: string, modules = new Map<string, string>()): Promise<void> {
 	await build({
 		// ES modules run their imports in order: the globals first, then the app.
 		stdin: {
@@ -48,7 +71,7 @@ export async function bundleApp(entry: string, outfile: string): Promise<void> {
 		target: "node20",
 		outfile,
 		sourcemap: "inline",
-		plugins: [moddableModules, sourceUrls],
+		plugins: [moddableModules, manifestModules(modules), sourceUrls],
 		logLevel: "warning",
 	});
 }

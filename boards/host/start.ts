@@ -4,13 +4,14 @@
 //   npm start -- --host H --port P --ca FILE [--server-name N] --device-id ID
 //                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET
 //   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
+//   --example demo|minimal        the app: examples/<name>/manifest.json (default demo)
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
 //                                 property report; non-zero with the reason otherwise, within 30 s
 // The secret reaches the app through its preferences file (the host's NVS), the way a provisioned
 // device reads it from flash, and is never printed.
 import { spawn } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -19,12 +20,12 @@ import { parseArgs } from "node:util";
 import { generateCerts } from "../../broker/certs";
 import { DEFAULT_HTTP_PORT } from "../../broker/http";
 import { startBroker } from "../../broker/server";
-import { bundleApp } from "./bundle";
-import { buildConfig, DEFAULT_TARGET, loadTarget } from "./target";
+import { bundleManifest } from "./bundle";
+import { buildConfig, DEFAULT_TARGET, loadTarget, platformOf } from "./target";
 
 const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
-const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--once] " +
+const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--example demo|minimal] [--once] " +
 	"[--host H --port P --ca FILE(PEM or DER) [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
 
 function fail(message: string): never {
@@ -37,6 +38,7 @@ function parse() {
 		return parseArgs({
 			options: {
 				target: { type: "string", default: DEFAULT_TARGET },
+				example: { type: "string", default: "demo" },
 				host: { type: "string" },
 				port: { type: "string" },
 				ca: { type: "string" },
@@ -112,11 +114,14 @@ async function brokerSide() {
 // In build/, one level below the repo like dist/: lib/signer.ts finds build/core.wasm from there.
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const app = join(root, "build", `host-app-${process.pid}.mjs`);
-await bundleApp(join(root, "src/main.ts"), app);		// first: a build error leaves nothing running
+const manifest = join(root, "examples", options.example, "manifest.json");
+if (!/^[\w-]+$/.test(options.example) || !existsSync(manifest))
+	fail(`--example: no examples/${options.example}/manifest.json`);
+await bundleManifest(manifest, platformOf(target.name), app);		// first: a build error leaves nothing running
 const side = await brokerSide();
 let config;
 try {
-	config = buildConfig(target.name, { iotda: side.iotda });
+	config = buildConfig(target.name, { iotda: side.iotda }, manifest);
 }
 catch (error) {
 	await side.close();

@@ -1,4 +1,4 @@
-// The whole device app (src/main.ts) bundled for the host board and run as its own process, the
+// The whole device app (the demo, examples/demo through manifest.json) bundled for the host board and run as its own process, the
 // way `npm start` runs it: settings from mc/config and preferences, CA from resources, the clock
 // from SNTP. Everything the process prints is captured and checked for the secret.
 import assert from "node:assert/strict";
@@ -12,10 +12,11 @@ import { after, afterEach, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
-import { bundleApp } from "../../boards/host/bundle";
-import { buildConfig, DEFAULT_TARGET } from "../../boards/host/target";
+import { bundleManifest } from "../../boards/host/bundle";
+import { APP_MANIFEST, buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
 import { utcHour } from "../fixtures/iotda";
 import { relay } from "../fixtures/relay";
+import { type HostApp, runHostApp } from "../fixtures/host-app";
 import { until } from "../fixtures/until";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -30,11 +31,12 @@ let certs: Certs;
 let broker: Broker;
 let dir: string;
 const outputs: string[] = [];		// every byte any app process printed
-const children = new Set<ChildProcess>();
+const children = new Set<ChildProcess>();		// npm start
+const apps = new Set<HostApp>();
 let runs = 0;
 
 before(async () => {
-	await bundleApp(join(ROOT, "src/main.ts"), APP);
+	await bundleManifest(APP_MANIFEST, platformOf(DEFAULT_TARGET), APP);
 	certs = generateCerts({ validFrom: new Date(BUILT - 86_400_000) });
 	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
 	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
@@ -44,6 +46,9 @@ before(async () => {
 
 // Each test's apps end with it: two live apps of one device would take the session from each other.
 afterEach(async () => {
+	for (const app of apps)
+		await app.stop();
+	apps.clear();
 	for (const child of children) {
 		if (child.exitCode === null && child.signalCode === null) {
 			child.kill();
@@ -62,34 +67,18 @@ after(async () => {
 	assert.ok(!all.includes(SECRET) && !all.includes(WRONG), "a secret appeared in the app's output");
 });
 
-interface Run {
-	output(): string;
-	exited: Promise<number | null>;
-}
-
 // Starts the app with the manifest's config for the lead target, overridden by `config` and by
 // config.iotda = iotda over the broker's address, and with the preferences given.
-function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): Run {
+function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): HostApp {
 	const prefs = join(dir, `prefs-${++runs}.json`);
 	writeFileSync(prefs, JSON.stringify({ iotda: preferences }));
 	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ...iotda } };
-	const child = spawn(process.execPath, [APP], {
-		env: {
-			...process.env, HOST_TARGET: DEFAULT_TARGET, HOST_CONFIG: JSON.stringify(buildConfig(DEFAULT_TARGET, overrides)),
-			HOST_PREFERENCES: prefs, HOST_RESOURCES: join(dir, "resources"), ...env,
-		},
-		stdio: ["ignore", "pipe", "pipe"],
+	const app = runHostApp(APP, {
+		config: buildConfig(DEFAULT_TARGET, overrides), preferences: prefs, resources: join(dir, "resources"), env,
+		sink: text => outputs.push(text),
 	});
-	children.add(child);
-	let text = "";
-	const keep = (chunk: Buffer) => {
-		text += chunk.toString();
-		outputs.push(chunk.toString());
-	};
-	child.stdout!.on("data", keep);
-	child.stderr!.on("data", keep);
-	const exited = once(child, "exit").then(([code]) => code as number | null);
-	return { output: () => text, exited };
+	apps.add(app);
+	return app;
 }
 
 function collect(event: "client" | "rejected" | "publish"): any[] {
@@ -120,17 +109,18 @@ test("the app connects, reports its property as IoTDA JSON and answers a command
 	const publishes = collect("publish");
 	// the preference (NVS) wins over the manifest's config
 	const app = runApp({ deviceId: "from-config" }, { deviceId: "main-dev", secret: SECRET });
-	await until(() => publishes.some(p => p.deviceId === "main-dev"), "the property report");
-	const report = publishes.find(p => p.deviceId === "main-dev");
-	assert.equal(report.topic, "$oc/devices/main-dev/sys/properties/report");
+	const isReport = (p: any) => p.deviceId === "main-dev" && p.topic === "$oc/devices/main-dev/sys/properties/report";
+	await until(() => publishes.some(isReport), "the property report");
+	const report = publishes.find(isReport);
 	const body = JSON.parse(report.payload.toString());
-	assert.deepEqual(Object.keys(body.services[0].properties), ["uptime"]);
-	assert.deepEqual(body, { services: [{ service_id: "status", properties: { uptime: body.services[0].properties.uptime } }] });
-	assert.ok(Number.isInteger(body.services[0].properties.uptime));
+	const [{ properties, event_time }] = body.services;
+	assert.deepEqual(body, { services: [{ service_id: "status", properties: { uptime: properties.uptime, reportInterval: 60 }, event_time }] });
+	assert.ok(Number.isInteger(properties.uptime));
+	assert.match(event_time, /^\d{8}T\d{6}Z$/);
 
-	const response = await broker.publishCommand("main-dev", { command_name: "blink", service_id: "status", paras: { times: 3 } });
-	assert.deepEqual(response, { result_code: 0, response_name: "blink", paras: { times: 3 } });
-	await until(() => /command blink request /.test(app.output()), "the command trace");
+	const response = await broker.publishCommand("main-dev", { command_name: "echo", service_id: "status", paras: { times: 3 } });
+	assert.deepEqual(response, { result_code: 0, response_name: "echo", paras: { times: 3 } });
+	await until(() => /command echo request /.test(app.output()), "the command trace");
 	assert.match(app.output(), /connecting to 127\.0\.0\.1:\d+ as main-dev_0_1_\d{10}\n/);
 });
 
@@ -211,8 +201,9 @@ test("retry delays that would make a storm stop the app with an error naming the
 	assert.match(app.output(), /cannot start: retryCapMs: must be an integer from 1000 to 86400000\n/);
 });
 
-test("npm start -- --once prints connected and exits 0", async () => {
-	const child = spawn("npm", ["start", "--", "--once"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+// `npm start -- ...args --once`: exits 0 printing connected, the broker and the app's lines prefixed.
+async function startOnce(args: string[]): Promise<void> {
+	const child = spawn("npm", ["start", "--", ...args, "--once"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
 	children.add(child);
 	let text = "";
 	child.stdout.on("data", chunk => { text += chunk; outputs.push(chunk.toString()); });
@@ -222,4 +213,9 @@ test("npm start -- --once prints connected and exits 0", async () => {
 	assert.match(text, /^connected$/m);
 	assert.match(text, /\[broker\] connect accepted clientId=demo-device_0_1_\d{10}/);
 	assert.match(text, /\[app\] iotda: connected/);
-});
+}
+
+test("npm start -- --once prints connected and exits 0", () => startOnce([]));
+
+// The bundle and the host config from the example's own manifest; the CA resource's name from the module's.
+test("npm start -- --example minimal --once prints connected and exits 0", () => startOnce(["--example", "minimal"]));

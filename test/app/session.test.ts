@@ -705,3 +705,62 @@ test("property set and get, shadow and messages down through a real session: han
 		scripted.close();
 	}
 });
+
+test("IoTDA's uplink limits: over 1 MB refused, the 51st message within a second refused naming the wait; nothing queued, the link kept", async () => {
+	let now = Date.now();
+	const publishes = collect("publish");
+	const { session, record } = open({ deviceId: "good", now: () => now });
+	const topic = "$oc/devices/good/sys/messages/up";
+	const sent = () => publishes.filter(p => p.deviceId === "good" && p.topic === topic).length;
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		const tooBig = { name: "RangeError", message: "payload: IoTDA takes at most 1048576 bytes (1 MB) per message" };
+		assert.throws(() => session.publish(topic, new Uint8Array(1024 * 1024 + 1)), tooBig);
+		assert.throws(() => session.publish(topic, "x".repeat(1024 * 1024 + 1), 0), tooBig);
+		assert.throws(() => session.publish(topic, "é".repeat(512 * 1024 + 1), 0), tooBig, "2 bytes a UTF-16 unit: 1 MB + 2 in 524,289 units");
+		assert.throws(() => session.reportProperties("status", { text: "x".repeat(1024 * 1024) }), tooBig);
+		assert.equal(session.pending, 0);
+
+		for (let i = 0; i < 50; i++)
+			assert.equal(session.publish(topic, `m${i}`, i < 10 ? 1 : 0), true);
+		now += 999;
+		assert.throws(() => session.publish(topic, "m50", 0),
+			{ name: "RangeError", message: "publish: IoTDA takes at most 50 messages a second per connection; the next in 1 ms" });
+		assert.throws(() => session.sendMessage("m50"), RangeError, "QoS 1 is refused too, not queued");
+		now += 1;
+		assert.equal(session.publish(topic, "m50", 0), true);
+		await until(() => sent() === 51, "the 51 messages");
+		await until(() => session.pending === 0, "the PUBACKs");
+		assert.deepEqual(record.disconnects, []);
+	}
+	finally {
+		session.stop();
+	}
+});
+
+test("a property report with several services and event_time reaches the platform's shadow; a bad event_time is refused before sending", async () => {
+	const { session, record } = open({ deviceId: "good" });
+	try {
+		session.start();
+		await until(() => record.connected === 1, "CONNACK 0");
+		const services = [
+			{ service_id: "status", properties: { uptime: 7 }, event_time: "20261201T220501Z" },
+			{ service_id: "light", properties: { on: true } },
+		];
+		assert.equal(session.reportServices(services), true);
+		await until(() => session.pending === 0, "the PUBACK");
+		const shadow = broker.platform.shadow("good").shadow;
+		const reported = (id: string) => shadow.find(s => s.service_id === id)!.reported;
+		// earlier tests' reports of "good" are in the shadow too
+		assert.equal(reported("status").properties.uptime, 7);
+		assert.equal(reported("status").event_time, "20261201T220501Z");
+		assert.deepEqual(reported("light").properties, { on: true });
+		assert.throws(() => session.reportServices([{ service_id: "status", properties: {}, event_time: "2026-12-01T22:05:01Z" }]),
+			{ name: "TypeError", message: "report: event_time must be yyyyMMdd'T'HHmmss'Z' (UTC)" });
+		assert.equal(session.pending, 0);
+	}
+	finally {
+		session.stop();
+	}
+});

@@ -28,10 +28,16 @@ const input: Input = {
 		"{bad",
 	],
 	reports: [
-		{ serviceId: "status", properties: { uptime: 42, label: "grüße 😀", nested: { a: [1, 2, null] } } },
-		{ serviceId: "numbers", properties: { pi: 3.14159, tiny: 1e-7, big: 2 ** 53, huge: 1e21, negative: -0.5 } },
-		{ serviceId: "empty", properties: {} },
+		[{ service_id: "status", properties: { uptime: 42, label: "grüße 😀", nested: { a: [1, 2, null] } } }],
+		[{ service_id: "numbers", properties: { pi: 3.14159, tiny: 1e-7, big: 2 ** 53, huge: 1e21, negative: -0.5 } }],
+		[{ service_id: "empty", properties: {} }],
+		[{ service_id: "a", properties: { x: 1 }, event_time: "20261201T220501Z" }, { service_id: "b", properties: { y: "z" } }],
+		[],
+		[{ service_id: "", properties: {} }],
+		[{ service_id: "s", properties: [] as unknown as Record<string, unknown> }],
+		[{ service_id: "s", properties: {}, event_time: "2026-12-01T22:05:01Z" }],
 	],
+	times: [Date.UTC(2026, 11, 1, 22, 5, 1, 999), 0, Date.UTC(2099, 0, 31, 23, 59, 59)],
 	responses: [
 		{ result_code: 0 },
 		{ result_code: 1, response_name: "set", paras: { error: "out of range" } },
@@ -77,13 +83,19 @@ test("XS and Node: command payloads parse into commands, and anything but a JSON
 	}
 });
 
-test("XS and Node: property reports and command responses as IoTDA's JSON, refusals as TypeError", () => {
+test("XS and Node: property reports (several services, event_time) and command responses as IoTDA's JSON, refusals as TypeError", () => {
 	for (const engine of ENGINES) {
 		assert.deepEqual(results[engine].reports, [
 			'{"services":[{"service_id":"status","properties":{"uptime":42,"label":"grüße 😀","nested":{"a":[1,2,null]}}}]}',
 			'{"services":[{"service_id":"numbers","properties":{"pi":3.14159,"tiny":1e-7,"big":9007199254740992,"huge":1e+21,"negative":-0.5}}]}',
 			'{"services":[{"service_id":"empty","properties":{}}]}',
+			'{"services":[{"service_id":"a","properties":{"x":1},"event_time":"20261201T220501Z"},{"service_id":"b","properties":{"y":"z"}}]}',
+			{ error: "TypeError: report: services must be a non-empty list" },
+			{ error: "TypeError: report: service_id must be a non-empty string" },
+			{ error: "TypeError: report: properties must be an object" },
+			{ error: "TypeError: report: event_time must be yyyyMMdd'T'HHmmss'Z' (UTC)" },
 		], engine);
+		assert.deepEqual(results[engine].times, ["20261201T220501Z", "19700101T000000Z", "20990131T235959Z"], engine);
 		const [ok, failure, stringCode, nothing, bigint, cycle] = results[engine].responses;
 		assert.equal(ok, '{"result_code":0}', engine);
 		assert.equal(failure, '{"result_code":1,"response_name":"set","paras":{"error":"out of range"}}', engine);

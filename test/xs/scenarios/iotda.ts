@@ -2,8 +2,8 @@
 // the test sends. An error is reported as "Class: message"; a response that JSON cannot carry
 // (BigInt, a cycle) is built here from its name, since it cannot travel as JSON.
 import {
-	commandResponse, messagesUpTopic, parseCommand, propertiesReport, propertiesReportTopic, requestId, requestsFilter,
-	responseTopic, type CommandResponse,
+	commandResponse, eventTime, messagesUpTopic, parseCommand, propertiesReport, propertiesReportTopic, requestId, requestsFilter,
+	responseTopic, type CommandResponse, type ServiceProperties,
 } from "../../../src/iotda";
 import { errorText } from "../scenario";
 
@@ -11,7 +11,8 @@ export interface Input {
 	deviceIds: string[];
 	requests: { deviceId: string; topic: string }[];
 	commands: string[];		// payloads, parsed with request id "r-1"
-	reports: { serviceId: string; properties: Record<string, unknown> }[];
+	reports: ServiceProperties[][];		// each one report's services
+	times: number[];					// ms since 1970, as event times
 	responses: (CommandResponse | "bigint" | "cycle" | "nothing")[];
 }
 
@@ -42,7 +43,8 @@ export function run(input: Input) {
 		topics: input.deviceIds.map(id => [requestsFilter(id, "commands"), propertiesReportTopic(id), messagesUpTopic(id), responseTopic(id, "commands", "r-1")]),
 		requestIds: input.requests.map(({ deviceId, topic }) => requestId(deviceId, "commands", topic) ?? null),
 		commands: input.commands.map(json => attempt(() => parseCommand("r-1", json))),
-		reports: input.reports.map(({ serviceId, properties }) => attempt(() => propertiesReport(serviceId, properties))),
+		reports: input.reports.map(services => attempt(() => propertiesReport(services))),
+		times: input.times.map(eventTime),
 		responses: input.responses.map(response => attempt(() => commandResponse(special(response)))),
 	};
 }

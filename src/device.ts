@@ -1,0 +1,118 @@
+// A device on IoTDA from its settings: the session, the CA from the resources, and the clock.
+//
+// The clock: a board without a battery-backed clock boots in 1970, and Moddable's TLS refuses every
+// certificate until the clock is past the CA's start date. So a clock that is not set starts from
+// the firmware's build time (certificates then validate as of the build); the session signs with
+// sign type 0 until SNTP, or IoTDA's time sync once online (timesync.ts), sets the real time.
+//
+// Preloaded, so this code stays in flash. XS copies the code of a closure that a preloaded module
+// makes at run time into the heap, so the state lives in the Device and the callbacks handed out
+// only forward to its methods.
+import Resource from "Resource";
+import Time from "time";
+import Timer from "timer";
+import { clockValid, syncClock } from "./clock";
+import { Session } from "./session";
+import type { Settings } from "./settings";
+
+const SNTP_RETRY_MS = 10 * 60_000;
+// How long the first connect waits for SNTP before it signs with sign type 0 anyway.
+const SNTP_WAIT_MS = 5000;
+
+export class Device {
+	readonly session: Session;
+	// After every CONNACK 0: where an app registers its reports and its shadow request.
+	onConnected?: () => void;
+	#sntp: readonly string[];
+	#trusted = clockValid(Date.now());	// the clock is right to the hour (SNTP or IoTDA set it)
+	#askTime: (() => boolean) | undefined;
+	#start: Timer | undefined;			// the first connect, while it waits for SNTP
+
+	// Throws for settings that cannot work (a CA resource missing, or what Session refuses).
+	constructor(settings: Settings, onError: (error: Error) => void = traceError) {
+		if (settings.tls && !Resource.exists(settings.ca))
+			throw new Error(`ca: resource ${settings.ca} not found (add the CA certificate in DER form to the manifest's resources)`);
+		if (!this.#trusted) {
+			Time.set(Math.floor(settings.buildTime / 1000));
+			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
+		}
+		this.#sntp = settings.sntp;
+		this.session = new Session({
+			host: settings.host,
+			port: settings.port,
+			tls: settings.tls,
+			ca: settings.tls ? new Resource(settings.ca) : undefined,
+			serverName: settings.serverName,
+			deviceId: settings.deviceId,
+			secret: settings.secret,
+			authType: settings.authType,
+			keepalive: settings.keepalive,
+			retryBaseMs: settings.retryBaseMs,
+			retryCapMs: settings.retryCapMs,
+			authRetryMs: settings.authRetryMs,
+			writeQueueBytes: settings.writeQueueBytes,
+			clockTrusted: () => this.#trusted,
+			onConnected: () => this.#connected(),
+			onError,
+		});
+	}
+
+	get clockTrusted(): boolean {
+		return this.#trusted;
+	}
+
+	// How to ask IoTDA for the time (timesync.ts): asked after a connect while the clock is not trusted.
+	set askTime(ask: () => boolean) {
+		this.#askTime = ask;
+	}
+
+	// The platform's time in ms (IoTDA's time sync): the next connect signs with sign type 1.
+	setClock(ms: number): void {
+		Time.set(Math.round(ms / 1000));
+		this.#trusted = true;
+		trace(`iotda: clock set by IoTDA time sync to ${new Date(ms).toISOString()}\n`);
+	}
+
+	// Connects now if the clock is trusted; else asks SNTP first, waiting for it a few seconds at most.
+	start(): void {
+		if (this.#trusted)
+			this.session.start();
+		else {
+			// SNTP keeps being asked until it answers.
+			this.#start = Timer.set(() => this.#begin(), SNTP_WAIT_MS);
+			this.#sync();
+		}
+	}
+
+	#connected(): void {
+		if (!this.#trusted)
+			this.#askTime?.();
+		this.onConnected?.();
+	}
+
+	#sync(): void {
+		syncClock(this.#sntp, ok => this.#synced(ok));
+	}
+
+	#synced(ok: boolean): void {
+		if (ok)
+			this.#trusted = true;
+		else {
+			trace(`iotda: SNTP failed, retrying in ${SNTP_RETRY_MS / 60_000} min\n`);
+			Timer.set(() => this.#sync(), SNTP_RETRY_MS);
+		}
+		if (undefined !== this.#start) {
+			Timer.clear(this.#start);
+			this.#begin();
+		}
+	}
+
+	#begin(): void {
+		this.#start = undefined;
+		this.session.start();
+	}
+}
+
+function traceError(error: Error): void {
+	trace(`iotda: ${error.message}\n`);
+}

@@ -1,0 +1,27 @@
+// IoTDA's uplink limits (src/session.ts) on XS and on Node, on the scripted board's virtual clock:
+// a payload over 1 MB and a 51st message within a second are refused, naming the limit.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { type EngineName, runScenario } from "./engine";
+import type { Input, Output } from "./scenarios/limits";
+
+const ENGINES: EngineName[] = ["node", "xs"];
+const input: Input = { deviceId: "xs_device-1", secret: "xs-secret-Zq8", startMs: Date.UTC(2025, 3, 14, 1, 30) };
+const results = {} as Record<EngineName, Output>;
+
+before(async () => {
+	for (const engine of ENGINES)
+		results[engine] = await runScenario<Input, Output>("scenarios/limits.ts", input, engine);
+});
+
+test("XS and Node: over 1 MB refused, 50 messages a second and the 51st refused until the second is over", () => {
+	const tooBig = "RangeError: payload: IoTDA takes at most 1048576 bytes (1 MB) per message";
+	for (const engine of ENGINES) {
+		const output = results[engine];
+		assert.deepEqual(output.big, [tooBig, tooBig, "sent"], engine);
+		assert.deepEqual(output.burst, Array(49).fill("sent"), engine);
+		const tooMany = "RangeError: publish: IoTDA takes at most 50 messages a second per connection; the next in 1 ms";
+		assert.deepEqual(output.refused, [tooMany, tooMany], engine);
+		assert.equal(output.after, "sent", engine);
+	}
+});
