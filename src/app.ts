@@ -9,7 +9,6 @@
 // Preloaded (main.ts, the entry, never is), so this code stays in flash. XS copies the code of a
 // closure that a preloaded module makes at run time into the heap, so the state lives in an App
 // and the callbacks handed out only forward to its methods.
-import Resource from "Resource";
 import Time from "time";
 import Timer from "timer";
 import { clockValid, syncClock } from "./clock";
@@ -17,7 +16,8 @@ import { answerCommands } from "./commands";
 import { Events } from "./events";
 import type { Command, CommandResponse } from "./iotda";
 import { Session } from "./session";
-import { loadSettings, type Preferences, type Settings } from "./settings";
+import { DOMAIN, loadSettings, type Preferences, type Settings } from "./settings";
+import { loadTrust, type TrustSet } from "./tls/trust";
 import { timeSync } from "./timesync";
 
 const SNTP_RETRY_MS = 10 * 60_000;
@@ -33,9 +33,7 @@ class App {
 	#askTime: () => boolean;
 	#start: Timer | undefined;			// the first connect, while it waits for SNTP
 
-	constructor(settings: Settings) {
-		if (settings.tls && !Resource.exists(settings.ca))
-			throw new Error(`ca: resource ${settings.ca} not found (add the CA certificate in DER form to the manifest's resources)`);
+	constructor(settings: Settings, trust: TrustSet | undefined) {
 		if (!this.#trusted) {
 			Time.set(Math.floor(settings.buildTime / 1000));
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
@@ -46,7 +44,7 @@ class App {
 			host: settings.host,
 			port: settings.port,
 			tls: settings.tls,
-			ca: settings.tls ? new Resource(settings.ca) : undefined,
+			ca: trust,
 			serverName: settings.serverName,
 			deviceId: settings.deviceId,
 			secret: settings.secret,
@@ -132,7 +130,8 @@ function traceError(error: Error): void {
 // Settings from `preferences` (Moddable's Preference module, passed in by main.ts) over config.iotda.
 export function startApp(preferences: Preferences): void {
 	try {
-		new App(loadSettings(preferences));
+		const settings = loadSettings(preferences);
+		new App(settings, settings.tls ? loadTrust(settings.ca, key => preferences.get(DOMAIN, key)) : undefined);
 	}
 	catch (e) {
 		// Configuration errors name the key and never its value.

@@ -20,6 +20,7 @@ import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePub
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { sign } from "./signer";
+import { type SecureOptions, secureOptions, type TrustSet } from "./tls/trust";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
 // keepalive (IoTDA's minimum) in a fraction of a second.
@@ -34,7 +35,7 @@ export interface SessionOptions {
 	host: string;
 	port: number;
 	tls?: boolean;				// default true; plain TCP only when explicitly false
-	ca?: ByteBuffer;			// CA certificate (DER) the server's chain must lead to; required with TLS
+	ca?: ByteBuffer | TrustSet;	// the CA certificate(s) (DER) the server's chain may lead to; required with TLS
 	serverName?: string;		// name the server certificate must carry, sent as SNI; default host
 	deviceId: string;
 	secret: string;
@@ -136,7 +137,7 @@ export class Session {
 	#authType: number;
 	#keepaliveMs: number;
 	#transport: {
-		host: string; port: number; secure?: { certificate: ByteBuffer; serverName: string };
+		host: string; port: number; secure?: SecureOptions;
 		maxPacketSize: number; maxQueued: number;
 	};
 	#connectTimeoutMs: number;
@@ -175,7 +176,8 @@ export class Session {
 		if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
 			throw new RangeError("port: must be an integer from 1 to 65535");
 		const tls = options.tls ?? true;
-		if (tls && !options.ca)
+		const trust = (options.ca === undefined) || Array.isArray(options.ca) ? options.ca as TrustSet | undefined : [options.ca as ByteBuffer];
+		if (tls && !trust?.length)
 			throw new Error("ca: a CA certificate (DER) is required for TLS");
 		const backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
 		this.#authRetryMs = options.authRetryMs ?? 900_000;
@@ -190,7 +192,7 @@ export class Session {
 		this.#transport = {
 			host: options.host,
 			port: options.port,
-			secure: tls ? { certificate: options.ca!, serverName: options.serverName ?? options.host } : undefined,
+			secure: tls ? secureOptions(trust!, options.serverName ?? options.host) : undefined,
 			maxPacketSize: options.maxPacketSize ?? 16384,
 			maxQueued: writeQueueBytes,
 		};
@@ -205,6 +207,12 @@ export class Session {
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
 		this.onError = options.onError;
+	}
+
+	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
+	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
+	get trust(): TrustSet | undefined {
+		return this.#transport.secure?.trustedCertificates;
 	}
 
 	get state(): SessionState {

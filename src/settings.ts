@@ -13,7 +13,7 @@ export interface Settings {
 	host: string;
 	port: number;
 	tls: boolean;			// false only when configured explicitly
-	ca: string;				// name of the DER resource holding the CA certificate
+	ca: string[];			// the trust set's entries: "roots", DER resource names, "@key" (src/tls/trust.ts)
 	serverName: string;		// name the server certificate must carry (and SNI): host unless set
 	deviceId: string;
 	secret: string;
@@ -66,6 +66,16 @@ function flag(preferences: Preferences, key: string, otherwise: boolean): boolea
 	throw new Error(`${key}: must be true or false`);
 }
 
+// A list: a JSON array of strings (the manifest's config) or a comma-separated string (Preference,
+// mcconfig's command line); empty entries are an error, not skipped.
+function list(preferences: Preferences, key: string, otherwise: string): string[] {
+	const value: unknown = read(preferences, key) ?? otherwise;
+	const entries = (typeof value === "string") ? value.split(",").map(entry => entry.trim()) : value;
+	if (!Array.isArray(entries) || !entries.length || !entries.every(entry => (typeof entry === "string") && entry))
+		throw new Error(`${key}: must be a list of names (an array, or a comma-separated string) without empty entries`);
+	return entries;
+}
+
 export function loadSettings(preferences: Preferences): Settings {
 	const host = text(preferences, "host");
 	if (host.includes("<"))
@@ -81,7 +91,7 @@ export function loadSettings(preferences: Preferences): Settings {
 		host,
 		port,
 		tls,
-		ca: text(preferences, "ca", "iotda-ca.der"),
+		ca: list(preferences, "ca", "roots"),
 		serverName: text(preferences, "serverName", host),
 		deviceId: text(preferences, "deviceId"),
 		secret: text(preferences, "secret"),

@@ -1,8 +1,10 @@
 // `npm start`: the device app on the host board.
 //   npm start                     against an embedded local IoTDA (MQTTS, and its HTTP API on 8080
 //                                 or a free port, for iotda-local), until Ctrl-C
-//   npm start -- --host H --port P --ca FILE [--server-name N] --device-id ID
-//                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET
+//   npm start -- --host H --port P [--ca FILE] [--server-name N] --device-id ID
+//                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET;
+//                                 the server's chain must lead to a bundled root (certs/roots), or with
+//                                 --ca to that CA only (a private broker)
 //   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
 //                                 property report; non-zero with the reason otherwise, within 30 s
@@ -20,12 +22,14 @@ import { generateCerts } from "../../broker/certs";
 import { DEFAULT_HTTP_PORT } from "../../broker/http";
 import { startBroker } from "../../broker/server";
 import { bundleApp } from "./bundle";
+import { copyResources } from "./resources";
 import { buildConfig, DEFAULT_TARGET, loadTarget } from "./target";
 
 const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
+const PRIVATE_CA = "private-ca.der";		// the resource --ca (or the embedded broker's CA) becomes
 const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--once] " +
-	"[--host H --port P --ca FILE(PEM or DER) [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
+	"[--host H --port P [--ca FILE(PEM or DER)] [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
 
 function fail(message: string): never {
 	console.error(`start: ${message}\n${USAGE}`);
@@ -94,8 +98,6 @@ async function brokerSide() {
 	const port = Number(options.port ?? 8883);
 	if (!Number.isInteger(port) || port < 1 || port > 65535)
 		fail("--port: must be an integer from 1 to 65535");
-	if (options.ca === undefined)
-		fail("--ca: required with --host (the CA certificate the server's chain leads to)");
 	const deviceId = options["device-id"];
 	if (!deviceId)
 		fail("--device-id: required with --host");
@@ -104,7 +106,8 @@ async function brokerSide() {
 		fail("IOTDA_SECRET: set it to the device secret (it is never printed)");
 	const serverName = options["server-name"];
 	return {
-		iotda: { host, port, ...(serverName !== undefined && { serverName }) }, caDer: readCa(options.ca), deviceId, secret,
+		iotda: { host, port, ...(serverName !== undefined && { serverName }) },
+		caDer: options.ca === undefined ? undefined : readCa(options.ca), deviceId, secret,
 		close: async () => {},
 	};
 }
@@ -116,7 +119,8 @@ await bundleApp(join(root, "src/main.ts"), app);		// first: a build error leaves
 const side = await brokerSide();
 let config;
 try {
-	config = buildConfig(target.name, { iotda: side.iotda });
+	// A CA of the user's (or the embedded broker's) replaces the bundled roots: see src/tls/trust.ts.
+	config = buildConfig(target.name, { iotda: { ...side.iotda, ...(side.caDer && { ca: [PRIVATE_CA] }) } });
 }
 catch (error) {
 	await side.close();
@@ -127,7 +131,9 @@ catch (error) {
 const dir = mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
 const resources = join(dir, "resources");
 mkdirSync(resources);
-writeFileSync(join(resources, config.iotda.ca), side.caDer);
+copyResources(resources);
+if (side.caDer)
+	writeFileSync(join(resources, PRIVATE_CA), side.caDer);
 const preferences = join(dir, "preferences.json");
 writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, secret: side.secret } }), { mode: 0o600 });
 console.log(`[host] target ${target.name}: TCP send buffer ${target.tcp.sendBuffer} B, MSS ${target.tcp.mss} B; XS creation ${JSON.stringify(target.creation)}`);

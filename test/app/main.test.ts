@@ -1,6 +1,6 @@
 // The whole device app (src/main.ts) bundled for the host board and run as its own process, the
-// way `npm start` runs it: settings from mc/config and preferences, CA from resources, the clock
-// from SNTP. Everything the process prints is captured and checked for the secret.
+// way `npm start` runs it: settings from mc/config and preferences, the trust set from resources
+// (the manifest's bundled roots, plus the test CA) and preferences, the clock from SNTP. Everything the process prints is captured and checked for the secret.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleApp } from "../../boards/host/bundle";
+import { copyResources } from "../../boards/host/resources";
 import { buildConfig, DEFAULT_TARGET } from "../../boards/host/target";
 import { utcHour } from "../fixtures/iotda";
 import { relay } from "../fixtures/relay";
@@ -23,6 +24,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const APP = join(ROOT, "build", `host-app-test-${process.pid}.mjs`);
 const SECRET = "main-secret-Qv4";
 const WRONG = "wrong-secret-Qv4";
+const TEST_CA = "test-ca.der";		// the broker's CA, a resource beside the bundled roots
 // The certificates' validity starts before the build time the clock-less test boots with.
 const BUILT = Date.now() - 3 * 86_400_000;
 
@@ -39,7 +41,8 @@ before(async () => {
 	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
 	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
 	mkdirSync(join(dir, "resources"));
-	writeFileSync(join(dir, "resources", "iotda-ca.der"), certs.caDer);
+	copyResources(join(dir, "resources"));
+	writeFileSync(join(dir, "resources", TEST_CA), certs.caDer);
 });
 
 // Each test's apps end with it: two live apps of one device would take the session from each other.
@@ -68,11 +71,11 @@ interface Run {
 }
 
 // Starts the app with the manifest's config for the lead target, overridden by `config` and by
-// config.iotda = iotda over the broker's address, and with the preferences given.
+// config.iotda = iotda over the broker's address and the test CA, and with the preferences given.
 function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): Run {
 	const prefs = join(dir, `prefs-${++runs}.json`);
 	writeFileSync(prefs, JSON.stringify({ iotda: preferences }));
-	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ...iotda } };
+	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ca: [TEST_CA], ...iotda } };
 	const child = spawn(process.execPath, [APP], {
 		env: {
 			...process.env, HOST_TARGET: DEFAULT_TARGET, HOST_CONFIG: JSON.stringify(buildConfig(DEFAULT_TARGET, overrides)),

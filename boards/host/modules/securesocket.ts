@@ -3,8 +3,11 @@
 // - ClientHello: TLS 1.2, the suites of src/tls/ciphersuites.ts (the table the device build
 //   uses) in its order, secp256r1 as the only group, ecdsa_secp256r1_sha256 and rsa_pkcs1_sha256
 //   as the only signature schemes, SNI = serverName (or host), sent for IP addresses too;
-// - the trusted certificate's dates checked against the board clock in the constructor, which
-//   throws "date validation failed" as CertificateManager.register does;
+// - trusted certificates: `certificate` (one, the SDK's) and `trustedCertificates` (the trust set,
+//   an array: src/tls/cert.ts on the device); each must be DER X.509 ("x509: malformed input");
+//   `certificate`'s dates are checked against the board clock in the constructor, which throws
+//   "date validation failed" as CertificateManager.register does, while a member of the set out of
+//   its dates is only left out; nothing trusted, nothing accepted;
 // - the server must send its chain (the SDK never matches the name of a leaf sent alone); the name
 //   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
 //   iPAddress; never the CN); the chain's dates against the board clock; OpenSSL verifies every
@@ -53,8 +56,11 @@ export const DEVICE_HELLO = Object.freeze({
 	secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | 1,
 } satisfies tls.ConnectionOptions);
 
+type Der = ArrayBuffer | ArrayBufferView;
+
 export interface SecureOptions {
-	certificate?: ArrayBuffer | ArrayBufferView;	// trusted CA, DER; without it Node's default CAs
+	certificate?: Der;								// trusted CA, DER
+	trustedCertificates?: readonly Der[];			// more trusted CAs, DER (src/tls/trust.ts)
 	protocolVersion?: number;						// only TLS 1.2 is offered anyway
 	serverName?: string;							// SNI and the name the certificate must carry
 	verify?: boolean;								// false skips every certificate check
@@ -89,21 +95,21 @@ export default class SecureSocket {
 		if (version !== undefined && (version < 0x301 || version > 0x303))
 			throw new Error("protocolVersion: not supported");
 		const verify = secure.verify !== false;
-		const ca = secure.certificate === undefined ? undefined : trusted(secure.certificate, verify);
+		const ca = trustSet(secure, verify);
 		const name = "serverName" in secure ? secure.serverName! : host;
 		const chain = new ServerCertificates();
 		const raw = this.#tcp = net.connect({ host, port: port ?? 0 });
 		const conn = tls.connect({
 			socket: this.#tap(raw, chain),
 			servername: name,
-			ca: ca?.toString(),
+			ca: ca.map(certificate => certificate.toString()),
 			...DEVICE_HELLO,
 			rejectUnauthorized: verify,
 			checkServerIdentity: () => undefined,		// the device's own rules, below
 		});
 		this.#conn = conn;
 		conn.on("secureConnect", () => {
-			const refusal = verify ? checkChain(chain.list, name) : undefined;
+			const refusal = verify ? checkChain(chain.list, name, ca) : undefined;
 			if (refusal) {
 				process.stdout.write(`${refusal}\n`);		// the SDK's ssl_cert traces its refusals
 				return this.#end(-2);
@@ -211,21 +217,32 @@ export default class SecureSocket {
 	}
 }
 
-// The trusted certificate, refused as CertificateManager.register refuses it.
-function trusted(certificate: ArrayBuffer | ArrayBufferView, verify: boolean): X509Certificate {
+// What the socket trusts, refused as src/tls/cert.ts refuses it: `certificate` as the SDK's
+// CertificateManager.register (dates checked, throwing), `trustedCertificates` kept only while in
+// their dates (the device skips one out of its dates when it would be the anchor).
+function trustSet(secure: SecureOptions, verify: boolean): X509Certificate[] {
+	const set = secure.trustedCertificates ?? [];
+	if (!Array.isArray(set))
+		throw new Error("trustedCertificates: must be an array of DER certificates");
+	const members = set.map(decode);
+	if (secure.certificate === undefined)
+		return verify ? members.filter(validNow) : members;
+	const certificate = decode(secure.certificate);
+	if (verify && !validNow(certificate))
+		throw new Error("date validation failed");
+	return [certificate, ...(verify ? members.filter(validNow) : members)];
+}
+
+function decode(certificate: Der): X509Certificate {
 	const der = ArrayBuffer.isView(certificate)
 		? Buffer.from(certificate.buffer, certificate.byteOffset, certificate.byteLength)
 		: Buffer.from(certificate);
-	let ca: X509Certificate;
 	try {
-		ca = new X509Certificate(der);
+		return new X509Certificate(der);
 	}
 	catch {
 		throw new Error("x509: malformed input");
 	}
-	if (verify && !validNow(ca))
-		throw new Error("date validation failed");
-	return ca;
 }
 
 // Strictly inside the validity period, by the board clock (ssl_cert.js compares from < now < to).
@@ -235,11 +252,14 @@ function validNow(certificate: X509Certificate): boolean {
 }
 
 // The device's checks of the chain the server sent (src/tls/cert.ts, after OpenSSL verified the
-// signatures); a refusal's trace, or undefined to accept.
-function checkChain(chain: readonly Buffer[], name: string): string | undefined {
+// signatures against `trusted`); a refusal's trace, or undefined to accept.
+function checkChain(chain: readonly Buffer[], name: string, trusted: readonly X509Certificate[]): string | undefined {
 	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it.
 	if (chain.length < 2)
 		return `subjectAltName match failed for ${name}`;
+	// said here, not left to how node:tls treats an empty CA list (its own store must never count)
+	if (!trusted.length)
+		return "certificate: not signed by a trusted certificate";
 	const certificates = chain.map(der => new X509Certificate(der));
 	if (!certificates.every(validNow))
 		return "date validation failed on received certificate";
