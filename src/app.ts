@@ -17,7 +17,8 @@ import { Events } from "./events";
 import type { Command, CommandResponse } from "./iotda";
 import { Session } from "./session";
 import { DOMAIN, loadSettings, type Preferences, type Settings } from "./settings";
-import { loadTrust, type TrustSet } from "./tls/trust";
+import type { TrustSet } from "./tls/secure";
+import { loadTrust } from "./tls/trust";
 import { timeSync } from "./timesync";
 
 const SNTP_RETRY_MS = 10 * 60_000;

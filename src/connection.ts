@@ -6,7 +6,7 @@ import { Socket } from "socket";
 import SecureSocket from "securesocket";
 import { type Packet } from "./mqtt/packets";
 import { checkMaxPacketSize, Parser } from "./mqtt/parser";
-import type { SecureOptions } from "./tls/trust";
+import type { SecureOptions } from "./tls/secure";
 
 export interface ConnectionOptions {
 	host: string;

@@ -20,7 +20,7 @@ import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePub
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { sign } from "./signer";
-import { type SecureOptions, secureOptions, type TrustSet } from "./tls/trust";
+import { type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
 // keepalive (IoTDA's minimum) in a fraction of a second.

@@ -8,6 +8,7 @@
 // process-wide CertificateManager.register with no way back; src/tls/cert.ts (our ssl/cert) reads
 // `secure.trustedCertificates` instead, an array per socket, which the SDK hands it untouched.
 import Resource from "Resource";
+import type { TrustSet } from "./secure";
 
 // The bundled roots' resource names: certs/roots/roots.json lists the same files (a test checks it).
 export const ROOTS: readonly string[] = Object.freeze([
@@ -17,8 +18,6 @@ export const ROOTS: readonly string[] = Object.freeze([
 	"globalsign-root-r6.der",
 	"digicert-global-root-g2.der",
 ]);
-
-export type TrustSet = readonly ByteBuffer[];
 
 // The entries of settings.ca as certificates; throws naming "ca" and the entry, never a value.
 export function loadTrust(names: readonly string[], stored: (key: string) => unknown): TrustSet {
@@ -62,22 +61,4 @@ function isDer(buffer: ByteBuffer): boolean {
 	for (let i = 0; i < count; i++)
 		length = (length * 256) + (bytes[2 + i] ?? 0);
 	return (count > 0) && (count <= 3) && (2 + count + length === bytes.length);
-}
-
-// A SecureSocket's `secure` dictionary.
-export interface SecureOptions {
-	readonly trustedCertificates: TrustSet;
-	readonly protocolVersion: number;
-	readonly serverName: string;
-	readonly verify: boolean;
-}
-
-// The `secure` dictionary of a SecureSocket that trusts `trust` and checks `serverName` (also the SNI).
-export function secureOptions(trust: TrustSet, serverName: string): SecureOptions {
-	return {
-		trustedCertificates: trust,
-		protocolVersion: 0x303,		// TLS 1.2 (IoTDA's minimum)
-		serverName,
-		verify: true,
-	};
 }
