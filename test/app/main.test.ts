@@ -68,6 +68,7 @@ after(async () => {
 interface Run {
 	output(): string;
 	exited: Promise<number | null>;
+	stop(): Promise<unknown>;		// before the next app of the same device starts
 }
 
 // Starts the app with the manifest's config for the lead target, overridden by `config` and by
@@ -92,7 +93,7 @@ function runApp(iotda: Record<string, unknown>, preferences: Record<string, unkn
 	child.stdout!.on("data", keep);
 	child.stderr!.on("data", keep);
 	const exited = once(child, "exit").then(([code]) => code as number | null);
-	return { output: () => text, exited };
+	return { output: () => text, exited, stop: () => (child.kill(), exited) };
 }
 
 function collect(event: "client" | "rejected" | "publish"): any[] {
@@ -159,6 +160,46 @@ test("missing credentials or an out-of-range keepalive stop the app with an erro
 	const placeholder = runApp({ host: "<your-instance>.iot-mqtts.cn-north-4.myhuaweicloud.com" }, { deviceId: "main-dev", secret: SECRET });
 	await placeholder.exited;
 	assert.match(placeholder.output(), /cannot start: host: replace the placeholder/);
+});
+
+test("the trust set: the bundled roots by default (refusing the local CA), roots plus a resource, or a CA in Preference", async () => {
+	const clients = collect("client");
+	const preferences = { deviceId: "main-dev", secret: SECRET };
+	// the manifest's default, ["roots"]: the broker's chain leads to none of them
+	const bundle = runApp({ ca: undefined }, preferences);
+	await until(() => /next attempt in \d+ ms/.test(bundle.output()), "the refused attempt");
+	assert.match(bundle.output(), /iotda: connect failed \(socket or TLS error\); next attempt/);
+	await bundle.stop();
+	assert.equal(clients.length, 0, "nothing connected under the bundled roots alone");
+
+	// added to the bundle by the manifest's config (an array) or by Preference (a comma-separated list)
+	for (const [config, prefs] of [[{ ca: ["roots", TEST_CA] }, {}], [{}, { ca: `roots, ${TEST_CA}` }]] as const) {
+		const before = clients.length;
+		const app = runApp(config, { ...preferences, ...prefs });
+		await until(() => clients.length > before, `CONNACK 0 with ${JSON.stringify({ ...config, ...prefs })}`);
+		await app.stop();
+	}
+	// a CA provisioned into Preference as DER, replacing the bundle without a rebuild
+	const before = clients.length;
+	runApp({ ca: ["roots"] }, { ...preferences, ca: "@myca", myca: { base64: Buffer.from(certs.caDer).toString("base64") } });
+	await until(() => clients.length > before, "CONNACK 0 with the CA from Preference");
+});
+
+test("a trust set that cannot work stops the app with an error naming ca and the entry", async () => {
+	writeFileSync(join(dir, "resources", "pem-ca.der"), certs.caPem);
+	const cases: [Record<string, unknown>, Record<string, unknown>, RegExp][] = [
+		[{ ca: [] }, {}, /cannot start: ca: must be a list of names \(an array, or a comma-separated string\) without empty entries/],
+		[{}, { ca: "roots,," }, /cannot start: ca: must be a list of names/],
+		[{ ca: ["missing.der"] }, {}, /cannot start: ca: resource missing\.der not found \(add the CA certificate in DER form to the manifest's resources\)/],
+		[{ ca: ["pem-ca.der"] }, {}, /cannot start: ca: resource pem-ca\.der is not a DER certificate/],
+		[{ ca: ["@myca"] }, {}, /cannot start: ca: @myca: Preference "iotda" key myca must hold a DER certificate/],
+		[{ ca: ["@myca"] }, { myca: "not DER" }, /cannot start: ca: @myca: Preference "iotda" key myca must hold a DER certificate/],
+	];
+	for (const [config, prefs, expected] of cases) {
+		const app = runApp(config, { deviceId: "main-dev", secret: SECRET, ...prefs });
+		assert.equal(await app.exited, 0);
+		assert.match(app.output(), expected);
+	}
 });
 
 test("a board that boots without a clock sets it by SNTP and then signs with sign type 1", async () => {
