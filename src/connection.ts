@@ -55,8 +55,8 @@ export class Connection {
 	#events: ConnectionEvents;
 	#secure: boolean;
 
-	// Throws if the socket cannot be created (no network; with TLS also a CA rejected up front,
-	// e.g. Moddable refuses to register a certificate while the clock is unset).
+	// Throws if the socket cannot be created (no network; with TLS also a trust set rejected up front:
+	// a member that is not DER X.509, or the SDK's single `certificate` out of its dates).
 	constructor(options: ConnectionOptions, events: ConnectionEvents) {
 		this.#events = events;
 		this.#maxQueued = options.maxQueued;
