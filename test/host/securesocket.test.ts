@@ -376,3 +376,26 @@ test("a second socket (the OTA download) given the session's trust set with secu
 	const lone = new Session({ host: "127.0.0.1", port: 1, ca: der(ec), deviceId: "d", secret: "s" });
 	assert.equal(lone.trust!.length, 1, "one certificate is a set of one");
 });
+
+// The device's certificate (IoTDA's X.509 authentication): sent when the server asks, RSA only.
+test("a client certificate: an RSA key's goes to a server asking for one; an EC key fails the handshake then, as the SDK's RSA-only signing does", async () => {
+	const { generateDeviceCa, issueDeviceCertificate } = await import("../../broker/device-certs");
+	const ca = generateDeviceCa();
+	const rsaDevice = issueDeviceCertificate(ca, { deviceId: "dev-rsa" });
+	const ecDevice = issueDeviceCertificate(ca, { deviceId: "dev-ec", keyType: "ec" });
+	const askingServer = () => serve(ec, { requestCert: true, rejectUnauthorized: false, ca: ca.certPem });
+	const asking = await askingServer();
+	const client = (device: typeof rsaDevice) => ({ certificate: der(ec), clientCertificates: [device.certDer], clientKey: device.keyDer });
+	const { echoed } = connect(asking.port, client(rsaDevice));
+	await until(() => echoed.length > 0);
+	const peer = asking.accepted[0].getPeerX509Certificate()!;
+	assert.equal(peer.fingerprint256.replaceAll(":", ""), rsaDevice.fingerprint);
+	assert.ok(asking.accepted[0].authorized, "signed by the device CA");
+
+	await assertRefused(await askingServer(), client(ecDevice));
+	await assertRefused(await askingServer(), { ...client(rsaDevice), clientKey: Buffer.from("not a key") });
+	// a server that does not ask never sees the key: the EC one does no harm there
+	const { echoed: plain } = connect((await serve(ec)).port, client(ecDevice));
+	await until(() => plain.length > 0);
+	assert.deepEqual(plain, ["ping"]);
+});

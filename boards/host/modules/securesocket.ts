@@ -12,10 +12,13 @@
 //   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
 //   iPAddress; never the CN); the chain's dates against the board clock; OpenSSL verifies every
 //   signature, as src/tls/cert.ts does on the device in place of the SDK's verify;
+// - a client certificate (`clientCertificates`, `clientKey` as PKCS#8 DER) goes out only when the
+//   server asks for one; the SDK signs the handshake with RSA PKCS#1 v1.5 only, so a key that is
+//   not RSA PKCS#8 fails the handshake then (-2), and not before: the SDK parses it only then;
 // - every refusal is -2 and comes before 1.
 // Messages follow securesocket.js: 1 after the handshake, decrypted data in pieces of at most
 // 1024 bytes that must be read inside the callback, -1/-2 once and then the socket closes itself.
-import { X509Certificate, constants } from "node:crypto";
+import { createPrivateKey, X509Certificate, constants } from "node:crypto";
 import net, { isIPv4 } from "node:net";
 import { Duplex } from "node:stream";
 import tls from "node:tls";
@@ -61,6 +64,8 @@ type Der = ArrayBuffer | ArrayBufferView;
 export interface SecureOptions {
 	certificate?: Der;								// trusted CA, DER
 	trustedCertificates?: readonly Der[];			// more trusted CAs, DER (src/tls/trust.ts)
+	clientCertificates?: readonly Der[];			// the device's certificate (then intermediates), DER
+	clientKey?: Der;								// its private key, PKCS#8 DER
 	protocolVersion?: number;						// only TLS 1.2 is offered anyway
 	serverName?: string;							// SNI and the name the certificate must carry
 	verify?: boolean;								// false skips every certificate check
@@ -97,12 +102,17 @@ export default class SecureSocket {
 		const verify = secure.verify !== false;
 		const ca = trustSet(secure, verify);
 		const name = "serverName" in secure ? secure.serverName! : host;
-		const chain = new ServerCertificates();
+		const client = clientCertificate(secure);
+		const chain = new ServerCertificates(() => {
+			if (client === "unusable")
+				this.#end(-2);		// the SDK's PKCS8.parse / PKCS1_5 sign throws on the CertificateRequest
+		});
 		const raw = this.#tcp = net.connect({ host, port: port ?? 0 });
 		const conn = tls.connect({
 			socket: this.#tap(raw, chain),
 			servername: name,
 			ca: ca.map(certificate => certificate.toString()),
+			...(client !== "unusable" && client),
 			...DEVICE_HELLO,
 			rejectUnauthorized: verify,
 			checkServerIdentity: () => undefined,		// the device's own rules, below
@@ -234,14 +244,35 @@ function trustSet(secure: SecureOptions, verify: boolean): X509Certificate[] {
 }
 
 function decode(certificate: Der): X509Certificate {
-	const der = ArrayBuffer.isView(certificate)
-		? Buffer.from(certificate.buffer, certificate.byteOffset, certificate.byteLength)
-		: Buffer.from(certificate);
 	try {
-		return new X509Certificate(der);
+		return new X509Certificate(bytes(certificate));
 	}
 	catch {
 		throw new Error("x509: malformed input");
+	}
+}
+
+function bytes(der: Der): Buffer {
+	return ArrayBuffer.isView(der) ? Buffer.from(der.buffer, der.byteOffset, der.byteLength) : Buffer.from(der);
+}
+
+// The client certificate as node:tls takes it; "unusable" where the SDK would fail once asked
+// (no key, not PKCS#8, not RSA); undefined without certificates: an empty list is sent if asked.
+function clientCertificate(secure: SecureOptions): { key: string; cert: string } | "unusable" | undefined {
+	const certificates = secure.clientCertificates;
+	if (certificates === undefined)
+		return undefined;
+	if (!Array.isArray(certificates))
+		throw new Error("clientCertificates: must be an array of DER certificates");
+	const cert = certificates.map(certificate => decode(certificate).toString()).join("");		// one chain
+	if (!cert.length)
+		return undefined;
+	try {
+		const key = createPrivateKey({ key: bytes(secure.clientKey!), format: "der", type: "pkcs8" });
+		return key.asymmetricKeyType === "rsa" ? { key: key.export({ type: "pkcs8", format: "pem" }) as string, cert } : "unusable";
+	}
+	catch {
+		return "unusable";
 	}
 }
 
@@ -289,6 +320,10 @@ function matches(entry: string, name: string): boolean {
 // The certificate list of the server's Certificate message, read from its handshake records.
 class ServerCertificates {
 	list: Buffer[] = [];
+	#requested: () => void;			// called on a CertificateRequest
+	constructor(requested: () => void) {
+		this.#requested = requested;
+	}
 	#records = Buffer.alloc(0);		// server bytes not yet parsed into records
 	#handshake = Buffer.alloc(0);	// handshake messages not yet complete
 	#done = false;					// ChangeCipherSpec seen: what follows is encrypted
@@ -315,6 +350,8 @@ class ServerCertificates {
 			const length = this.#handshake.readUIntBE(1, 3);
 			if (this.#handshake.length < 4 + length)
 				return;
+			if (this.#handshake[0] === 13)
+				this.#requested();
 			if (this.#handshake[0] === 11)		// Certificate: 3-byte list length, then 3-byte-length DER each
 				for (let at = 7; at < 4 + length; at += 3 + this.#handshake.readUIntBE(at, 3))
 					this.list.push(Buffer.from(this.#handshake.subarray(at + 3, at + 3 + this.#handshake.readUIntBE(at, 3))));
