@@ -15,12 +15,12 @@ import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
 import { Connection, type ConnectionEvents } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
-import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
+import { certificateLogin, KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { sign } from "./signer";
-import { type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
+import { type ClientCertificate, type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
 // keepalive (IoTDA's minimum) in a fraction of a second.
@@ -38,7 +38,8 @@ export interface SessionOptions {
 	ca?: ByteBuffer | TrustSet;	// the CA certificate(s) (DER) the server's chain may lead to; required with TLS
 	serverName?: string;		// name the server certificate must carry, sent as SNI; default host
 	deviceId: string;
-	secret: string;
+	secret?: string;			// the device secret; or instead, with TLS:
+	client?: ClientCertificate;	// the device certificate and key (IoTDA's X.509 authentication)
 	authType?: number;			// 0 deviceId (default), 1 one-model-one-secret, 2 nodeId
 	keepalive?: number;			// seconds, 30-1200, default 120
 	connectTimeoutMs?: number;	// socket + TLS + CONNACK, default 30 s
@@ -133,7 +134,7 @@ export class Session {
 	onError?: (error: Error) => void;
 
 	readonly deviceId: string;
-	#secret: string;
+	#secret: string | undefined;		// undefined: X.509 authentication
 	#authType: number;
 	#keepaliveMs: number;
 	#transport: {
@@ -179,6 +180,10 @@ export class Session {
 		const trust = (options.ca === undefined) || Array.isArray(options.ca) ? options.ca as TrustSet | undefined : [options.ca as ByteBuffer];
 		if (tls && !trust?.length)
 			throw new Error("ca: a CA certificate (DER) is required for TLS");
+		if ((options.secret === undefined) === (options.client === undefined))
+			throw new Error("secret: give the device secret or, with TLS, a client certificate (one of the two)");
+		if (options.client && !tls)
+			throw new Error("client: a client certificate needs TLS");
 		const backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
 		this.#authRetryMs = options.authRetryMs ?? 900_000;
 		checkRetry(backoff.baseMs, backoff.capMs, this.#authRetryMs);
@@ -192,7 +197,7 @@ export class Session {
 		this.#transport = {
 			host: options.host,
 			port: options.port,
-			secure: tls ? secureOptions(trust!, options.serverName ?? options.host) : undefined,
+			secure: tls ? secureOptions(trust!, options.serverName ?? options.host, options.client) : undefined,
 			maxPacketSize: options.maxPacketSize ?? 16384,
 			maxQueued: writeQueueBytes,
 		};
@@ -290,11 +295,14 @@ export class Session {
 
 	#attemptNow(): void {
 		const now = this.#now();
+		const secret = this.#secret;
 		const signType = this.#clockTrusted() ? 1 : 0;
-		if (!signType)
+		if (!signType && (secret !== undefined))
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			const credentials = sign(this.deviceId, this.#secret, now, this.#authType, signType);
+			const credentials: { clientId: string; username: string; password?: string } = (secret === undefined)
+				? certificateLogin(this.deviceId, now)
+				: sign(this.deviceId, secret, now, this.#authType, signType);
 			this.#connect = encodeConnect({
 				clientId: credentials.clientId,
 				username: credentials.username,

@@ -118,6 +118,8 @@ test("reasons never contain the secret or the password", () => {
 test("registry file validation names the field", () => {
   assert.equal(parseRegistry('{"devices":{"a":{"secret":"x","disabled":true}}}').get("a")?.disabled, true);
   assert.throws(() => parseRegistry("{}"), /registry: expected/);
-  assert.throws(() => parseRegistry('{"devices":{"a":{}}}'), /devices\.a\.secret: must be a non-empty string/);
+  assert.throws(() => parseRegistry('{"devices":{"a":{}}}'), /devices\.a: needs a secret or a fingerprint/);
+  assert.throws(() => parseRegistry('{"devices":{"a":{"secret":""}}}'), /devices\.a\.secret: must be a non-empty string/);
+  assert.throws(() => parseRegistry('{"devices":{"a":{"fingerprint":"AB"}}}'), /devices\.a\.fingerprint: must be the certificate's SHA-256, 64 hex digits/);
   assert.throws(() => parseRegistry('{"devices":{"a":{"secret":"x","disabled":"yes"}}}'), /devices\.a\.disabled: must be a boolean/);
 });
