@@ -17,8 +17,8 @@ import { Events } from "./events";
 import type { Command, CommandResponse } from "./iotda";
 import { Session } from "./session";
 import { DOMAIN, loadSettings, type Preferences, type Settings } from "./settings";
-import type { TrustSet } from "./tls/secure";
-import { loadTrust } from "./tls/trust";
+import type { ClientCertificate, TrustSet } from "./tls/secure";
+import { loadClientCertificate, loadTrust } from "./tls/trust";
 import { timeSync } from "./timesync";
 
 const SNTP_RETRY_MS = 10 * 60_000;
@@ -34,7 +34,7 @@ class App {
 	#askTime: () => boolean;
 	#start: Timer | undefined;			// the first connect, while it waits for SNTP
 
-	constructor(settings: Settings, trust: TrustSet | undefined) {
+	constructor(settings: Settings, trust: TrustSet | undefined, client: ClientCertificate | undefined) {
 		if (!this.#trusted) {
 			Time.set(Math.floor(settings.buildTime / 1000));
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
@@ -49,6 +49,7 @@ class App {
 			serverName: settings.serverName,
 			deviceId: settings.deviceId,
 			secret: settings.secret,
+			client,
 			authType: settings.authType,
 			keepalive: settings.keepalive,
 			retryBaseMs: settings.retryBaseMs,
@@ -132,7 +133,9 @@ function traceError(error: Error): void {
 export function startApp(preferences: Preferences): void {
 	try {
 		const settings = loadSettings(preferences);
-		new App(settings, settings.tls ? loadTrust(settings.ca, key => preferences.get(DOMAIN, key)) : undefined);
+		const stored = (key: string) => preferences.get(DOMAIN, key);
+		new App(settings, settings.tls ? loadTrust(settings.ca, stored) : undefined,
+			settings.clientCert && loadClientCertificate(settings.clientCert, settings.clientKey!, stored));
 	}
 	catch (e) {
 		// Configuration errors name the key and never its value.

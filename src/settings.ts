@@ -16,7 +16,9 @@ export interface Settings {
 	ca: string[];			// the trust set's entries: "roots", DER resource names, "@key" (src/tls/trust.ts)
 	serverName: string;		// name the server certificate must carry (and SNI): host unless set
 	deviceId: string;
-	secret: string;
+	secret?: string;		// unless the device authenticates by certificate:
+	clientCert?: string[];	// the device certificate (then intermediates): resource names or "@key"
+	clientKey?: string;		// its PKCS#8 private key: a resource name or "@key"
 	authType: number;		// 0 deviceId, 1 one-model-one-secret, 2 nodeId
 	keepalive: number;		// seconds
 	retryBaseMs: number;	// reconnect backoff: ceiling of the first delay
@@ -76,6 +78,15 @@ function list(preferences: Preferences, key: string, otherwise: string): string[
 	return entries;
 }
 
+// The secret, or (IoTDA's X.509 authentication, over TLS) the device certificate and key.
+function credentials(preferences: Preferences, tls: boolean): Pick<Settings, "secret" | "clientCert" | "clientKey"> {
+	if ((read(preferences, "clientCert") ?? read(preferences, "clientKey")) === undefined)
+		return { secret: text(preferences, "secret") };
+	if (!tls)
+		throw new Error("clientCert: a device certificate needs tls");
+	return { clientCert: list(preferences, "clientCert", ""), clientKey: text(preferences, "clientKey") };
+}
+
 export function loadSettings(preferences: Preferences): Settings {
 	const host = text(preferences, "host");
 	if (host.includes("<"))
@@ -94,7 +105,7 @@ export function loadSettings(preferences: Preferences): Settings {
 		ca: list(preferences, "ca", "roots"),
 		serverName: text(preferences, "serverName", host),
 		deviceId: text(preferences, "deviceId"),
-		secret: text(preferences, "secret"),
+		...credentials(preferences, tls),
 		authType: integer(preferences, "authType", 0, 0, 2),
 		keepalive: integer(preferences, "keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
 		retryBaseMs,

@@ -5,13 +5,16 @@
 //                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET;
 //                                 the server's chain must lead to a bundled root (certs/roots), or with
 //                                 --ca to that CA only (a private broker)
+//   ... --client-cert FILE --client-key FILE   (with --host) IoTDA's X.509 authentication instead of
+//                                 the secret: the device certificate and its key (PEM or DER; RSA,
+//                                 as Moddable's TLS signs with RSA only), stored as the device's NVS would
 //   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
 //                                 property report; non-zero with the reason otherwise, within 30 s
 // The secret reaches the app through its preferences file (the host's NVS), the way a provisioned
 // device reads it from flash, and is never printed.
 import { spawn } from "node:child_process";
-import { randomBytes, X509Certificate } from "node:crypto";
+import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +32,8 @@ const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
 const PRIVATE_CA = "private-ca.der";		// the resource --ca (or the embedded broker's CA) becomes
 const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--once] " +
-	"[--host H --port P [--ca FILE(PEM or DER)] [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
+	"[--host H --port P [--ca FILE(PEM or DER)] [--server-name N] --device-id ID [--client-cert FILE --client-key FILE]]" +
+	"   (secret in IOTDA_SECRET unless --client-cert)";
 
 function fail(message: string): never {
 	console.error(`start: ${message}\n${USAGE}`);
@@ -46,6 +50,8 @@ function parse() {
 				ca: { type: "string" },
 				"server-name": { type: "string" },
 				"device-id": { type: "string" },
+				"client-cert": { type: "string" },
+				"client-key": { type: "string" },
 				once: { type: "boolean", default: false },
 			},
 			strict: true,
@@ -75,10 +81,35 @@ function readCa(path: string): Uint8Array {
 	}
 }
 
+// The device certificate and key as the device's Preference holds them (DER, the key PKCS#8).
+function readClient(certPath: string, keyPath: string) {
+	let key;
+	try {
+		const bytes = readFileSync(keyPath);
+		key = bytes.includes("-----BEGIN") ? createPrivateKey(bytes) : createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
+	}
+	catch (error) {
+		fail(`--client-key: ${keyPath} is not a readable private key in PEM or PKCS#8 DER (${(error as Error).message})`);
+	}
+	if (key.asymmetricKeyType !== "rsa")
+		fail(`--client-key: ${keyPath} is a ${key.asymmetricKeyType} key; Moddable's TLS signs the handshake with RSA only`);
+	let cert;
+	try {
+		cert = new X509Certificate(readFileSync(certPath));
+	}
+	catch (error) {
+		fail(`--client-cert: ${certPath} is not a readable X.509 certificate in PEM or DER (${(error as Error).message})`);
+	}
+	if (!cert.checkPrivateKey(key))
+		fail(`--client-key: ${keyPath} is not the key of ${certPath}`);
+	const base64 = (der: Buffer) => ({ base64: der.toString("base64") });
+	return { clientCert: "@devcert", clientKey: "@devkey", devcert: base64(cert.raw), devkey: base64(key.export({ type: "pkcs8", format: "der" })) };
+}
+
 // Either the embedded broker with a demo device, or the broker the user names.
 async function brokerSide() {
 	if (host === undefined) {
-		for (const name of ["port", "ca", "server-name", "device-id"] as const)
+		for (const name of ["port", "ca", "server-name", "device-id", "client-cert", "client-key"] as const)
 			if (options[name] !== undefined)
 				fail(`--${name}: only with --host`);
 		const secret = randomBytes(18).toString("base64url");
@@ -90,8 +121,9 @@ async function brokerSide() {
 		console.log(`[broker] IoTDA API on ${broker.http!.url}: e.g. npx iotda-local shadow --device ${LOCAL_DEVICE}` +
 			(broker.http!.port === DEFAULT_HTTP_PORT ? "" : ` --url ${broker.http!.url}`));
 		return {
+			credentials: { secret },
 			// SNI and the name check by name: the broker's certificate names localhost as well as 127.0.0.1
-			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE, secret,
+			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE,
 			close: async () => { await broker.close(); certs.cleanup(); },
 		};
 	}
@@ -101,13 +133,17 @@ async function brokerSide() {
 	const deviceId = options["device-id"];
 	if (!deviceId)
 		fail("--device-id: required with --host");
+	const [certPath, keyPath] = [options["client-cert"], options["client-key"]];
+	if ((certPath === undefined) !== (keyPath === undefined))
+		fail("--client-cert and --client-key: give both or neither");
 	const secret = process.env.IOTDA_SECRET;
-	if (!secret)
-		fail("IOTDA_SECRET: set it to the device secret (it is never printed)");
+	if (!secret && certPath === undefined)
+		fail("IOTDA_SECRET: set it to the device secret (it is never printed), or give --client-cert and --client-key");
 	const serverName = options["server-name"];
 	return {
+		credentials: certPath === undefined ? { secret } : readClient(certPath, keyPath!),
 		iotda: { host, port, ...(serverName !== undefined && { serverName }) },
-		caDer: options.ca === undefined ? undefined : readCa(options.ca), deviceId, secret,
+		caDer: options.ca === undefined ? undefined : readCa(options.ca), deviceId,
 		close: async () => {},
 	};
 }
@@ -135,7 +171,7 @@ copyResources(resources);
 if (side.caDer)
 	writeFileSync(join(resources, PRIVATE_CA), side.caDer);
 const preferences = join(dir, "preferences.json");
-writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, secret: side.secret } }), { mode: 0o600 });
+writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, ...side.credentials } }), { mode: 0o600 });
 console.log(`[host] target ${target.name}: TCP send buffer ${target.tcp.sendBuffer} B, MSS ${target.tcp.mss} B; XS creation ${JSON.stringify(target.creation)}`);
 
 const child = spawn(process.execPath, ["--enable-source-maps", app], {

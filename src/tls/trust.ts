@@ -8,7 +8,7 @@
 // process-wide CertificateManager.register with no way back; src/tls/cert.ts (our ssl/cert) reads
 // `secure.trustedCertificates` instead, an array per socket, which the SDK hands it untouched.
 import Resource from "Resource";
-import type { TrustSet } from "./secure";
+import type { ClientCertificate, TrustSet } from "./secure";
 
 // The bundled roots' resource names: certs/roots/roots.json lists the same files (a test checks it).
 export const ROOTS: readonly string[] = Object.freeze([
@@ -21,30 +21,41 @@ export const ROOTS: readonly string[] = Object.freeze([
 
 // The entries of settings.ca as certificates; throws naming "ca" and the entry, never a value.
 export function loadTrust(names: readonly string[], stored: (key: string) => unknown): TrustSet {
-	const trust: ByteBuffer[] = [];
+	return load("ca", names, stored);
+}
+
+// The device certificate (then intermediates) and its PKCS#8 key, named by settings.clientCert and
+// settings.clientKey as ca's entries are (a resource or "@key"; keep the key in NVS, which can be
+// encrypted, rather than in the firmware image).
+export function loadClientCertificate(certificates: readonly string[], key: string, stored: (key: string) => unknown): ClientCertificate {
+	return { certificates: load("clientCert", certificates, stored), key: load("clientKey", [key], stored)[0] };
+}
+
+function load(setting: string, names: readonly string[], stored: (key: string) => unknown): ByteBuffer[] {
+	const found: ByteBuffer[] = [];
 	for (const name of names) {
-		if ("roots" === name) {
+		if (("roots" === name) && ("ca" === setting)) {
 			for (const root of ROOTS)
-				trust.push(resource(root, "the bundled root"));
+				found.push(resource(setting, root, "the bundled root"));
 		}
 		else if (name.startsWith("@")) {
 			const value = stored(name.slice(1));
 			if (!(value instanceof ArrayBuffer) || !isDer(value))
-				throw new Error(`ca: ${name}: Preference "iotda" key ${name.slice(1)} must hold a DER certificate`);
-			trust.push(value);
+				throw new Error(`${setting}: ${name}: Preference "iotda" key ${name.slice(1)} must hold DER`);
+			found.push(value);
 		}
 		else
-			trust.push(resource(name, "resource"));
+			found.push(resource(setting, name, "resource"));
 	}
-	return trust;
+	return found;
 }
 
-function resource(name: string, what: string): ByteBuffer {
+function resource(setting: string, name: string, what: string): ByteBuffer {
 	if (!Resource.exists(name))
-		throw new Error(`ca: ${what} ${name} not found (add the CA certificate in DER form to the manifest's resources)`);
+		throw new Error(`${setting}: ${what} ${name} not found (add the file in DER form to the manifest's resources)`);
 	const der = new Resource(name);
 	if (!isDer(der))
-		throw new Error(`ca: resource ${name} is not a DER certificate (convert PEM with openssl x509 -outform der)`);
+		throw new Error(`${setting}: resource ${name} is not DER (convert PEM with openssl)`);
 	return der;
 }
 

@@ -190,10 +190,16 @@ test("a trust set that cannot work stops the app with an error naming ca and the
 	const cases: [Record<string, unknown>, Record<string, unknown>, RegExp][] = [
 		[{ ca: [] }, {}, /cannot start: ca: must be a list of names \(an array, or a comma-separated string\) without empty entries/],
 		[{}, { ca: "roots,," }, /cannot start: ca: must be a list of names/],
-		[{ ca: ["missing.der"] }, {}, /cannot start: ca: resource missing\.der not found \(add the CA certificate in DER form to the manifest's resources\)/],
-		[{ ca: ["pem-ca.der"] }, {}, /cannot start: ca: resource pem-ca\.der is not a DER certificate/],
-		[{ ca: ["@myca"] }, {}, /cannot start: ca: @myca: Preference "iotda" key myca must hold a DER certificate/],
-		[{ ca: ["@myca"] }, { myca: "not DER" }, /cannot start: ca: @myca: Preference "iotda" key myca must hold a DER certificate/],
+		[{ ca: ["missing.der"] }, {}, /cannot start: ca: resource missing\.der not found \(add the file in DER form to the manifest's resources\)/],
+		[{ ca: ["pem-ca.der"] }, {}, /cannot start: ca: resource pem-ca\.der is not DER \(convert PEM with openssl\)/],
+		[{ ca: ["@myca"] }, {}, /cannot start: ca: @myca: Preference "iotda" key myca must hold DER/],
+		[{ ca: ["@myca"] }, { myca: "not DER" }, /cannot start: ca: @myca: Preference "iotda" key myca must hold DER/],
+		// X.509 authentication: the certificate and key are named as ca's entries are
+		[{}, { clientCert: "@devcert" }, /cannot start: clientKey: must be set/],
+		[{}, { clientKey: "@devkey" }, /cannot start: clientCert: must be a list of names/],
+		[{ tls: false }, { clientCert: "@devcert", clientKey: "@devkey" }, /cannot start: clientCert: a device certificate needs tls/],
+		[{}, { clientCert: "@devcert", clientKey: "@devkey" }, /cannot start: clientCert: @devcert: Preference "iotda" key devcert must hold DER/],
+		[{}, { clientCert: TEST_CA, clientKey: "missing.der" }, /cannot start: clientKey: resource missing\.der not found/],
 	];
 	for (const [config, prefs, expected] of cases) {
 		const app = runApp(config, { deviceId: "main-dev", secret: SECRET, ...prefs });
