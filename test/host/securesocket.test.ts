@@ -188,6 +188,11 @@ test("a self-made leaf sent in front of the trusted CA's certificate: refused, e
 	await assertRefused(await serve(rsa, { cert: rsa.certPem + ec.caPem }), { certificate: der(ec) });
 });
 
+test("an unrelated certificate sent after the trusted CA's: refused, as the device's check finds it signs nothing", async () => {
+	// OpenSSL builds its own path and ignores it; src/tls/cert.ts wants every link signed by the next
+	await assertRefused(await serve(ec, { cert: ec.certPem + ec.caPem + rsa.caPem }), { certificate: der(ec) });
+});
+
 test("a wrong CA: -2 and no application data reaches the server", async () => {
 	await assertRefused(await serve(ec), { certificate: der(rsa) });
 });

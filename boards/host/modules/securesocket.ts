@@ -10,8 +10,10 @@
 //   its dates is only left out; nothing trusted, nothing accepted;
 // - the server must send its chain (the SDK never matches the name of a leaf sent alone); the name
 //   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
-//   iPAddress; never the CN); the chain's dates against the board clock; OpenSSL verifies every
-//   signature, as src/tls/cert.ts does on the device in place of the SDK's verify;
+//   iPAddress; never the CN); the chain's dates against the board clock; each certificate sent
+//   must be signed by the next one, the last by a trusted one (or be one), each signer a CA, as
+//   src/tls/cert.ts checks on the device in place of the SDK's verify (OpenSSL alone would build its
+//   own path and ignore a certificate the device refuses);
 // - a client certificate (`clientCertificates`, `clientKey` as PKCS#8 DER) goes out only when the
 //   server asks for one; the SDK signs the handshake with RSA PKCS#1 v1.5 only, so a key that is
 //   not RSA PKCS#8 fails the handshake then (-2), and not before: the SDK parses it only then;
@@ -282,8 +284,8 @@ function validNow(certificate: X509Certificate): boolean {
 	return Date.parse(certificate.validFrom) < now && now < Date.parse(certificate.validTo);
 }
 
-// The device's checks of the chain the server sent (src/tls/cert.ts, after OpenSSL verified the
-// signatures against `trusted`); a refusal's trace, or undefined to accept.
+// The device's checks of the chain the server sent, with src/tls/cert.ts's traces, against the trust
+// set (`trusted`, already without members out of their dates); a refusal's trace, or undefined to accept.
 function checkChain(chain: readonly Buffer[], name: string, trusted: readonly X509Certificate[]): string | undefined {
 	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it.
 	if (chain.length < 2)
@@ -294,9 +296,23 @@ function checkChain(chain: readonly Buffer[], name: string, trusted: readonly X5
 	const certificates = chain.map(der => new X509Certificate(der));
 	if (!certificates.every(validNow))
 		return "date validation failed on received certificate";
+	for (let i = 0; i < certificates.length; i++) {
+		const last = i === certificates.length - 1;
+		if (last && trusted.some(certificate => certificates[i].raw.equals(certificate.raw)))
+			break;		// the server sent a trusted certificate itself
+		if (i && !certificates[i].ca)
+			return "certificate: an issuer in the chain is not a CA certificate";
+		if (last ? !anchored(certificates[i], trusted) : !certificates[i].verify(certificates[i + 1].publicKey))
+			return last ? "certificate: not signed by a trusted certificate" : "certificate: not signed by the next one in the chain";
+	}
 	if (!leafNames(certificates[0]).some(entry => matches(entry, name.toLowerCase())))
 		return `subjectAltName match failed for ${name}`;
 	return undefined;
+}
+
+// Whether a trusted certificate named as `certificate`'s issuer signed it (cert.ts's #anchored).
+function anchored(certificate: X509Certificate, trusted: readonly X509Certificate[]): boolean {
+	return trusted.some(candidate => (candidate.subject === certificate.issuer) && certificate.verify(candidate.publicKey));
 }
 
 // The leaf's subjectAltName entries the SDK looks at: dNSName (lowercased) and IPv4 addresses.
