@@ -1,7 +1,7 @@
 // IoTDA CONNECT verification: the test oracle for the device's credentials. It recomputes the password
 // with node:crypto, independently of our wasm core, so a bug in the core cannot hide itself here.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { Registry } from "./registry";
+import type { DeviceRecord, Registry } from "./registry";
 
 /** CONNACK return codes IoTDA uses: accepted, identifier rejected, bad username/password, not authorized. */
 export type ConnackCode = 0 | 2 | 4 | 5;
@@ -11,6 +11,17 @@ export interface ConnectFields {
   username?: string;
   password?: Uint8Array;
   keepalive: number;
+  /** The TLS client certificate, if the client sent one (X.509 authentication). */
+  certificate?: ClientCertificate;
+}
+
+export interface ClientCertificate {
+  /** SHA-256 of its DER, uppercase hex. */
+  fingerprint: string;
+  /** Chains to a device CA the platform trusts, and is within its dates (node:tls's `authorized`). */
+  trusted: boolean;
+  /** node:tls's reason when not trusted, e.g. CERT_HAS_EXPIRED. */
+  error?: string;
 }
 
 export interface AuthResult {
@@ -75,10 +86,11 @@ export function verifyConnect(connect: ConnectFields, registry: Registry, opts: 
   const device = registry.get(deviceId);
   if (device === undefined) return { returnCode: 4, reason: "unknown device", deviceId };
   if (username !== deviceId) return { returnCode: 4, reason: "username does not equal the device id", deviceId };
+  if (device.fingerprint !== undefined) return verifyCertificate(connect.certificate, device, deviceId);
   if (password === undefined || password.length > FIELD_MAX) {
     return { returnCode: 4, reason: "password missing or too long", deviceId };
   }
-  const expected = Buffer.from(iotdaPassword(device.secret, timestamp), "utf8");
+  const expected = Buffer.from(iotdaPassword(device.secret!, timestamp), "utf8");
   // constant time, as a real platform would; lengths are compared first because timingSafeEqual needs equal sizes
   if (password.length !== expected.length || !timingSafeEqual(password, expected)) {
     return { returnCode: 4, reason: "password mismatch", deviceId };
@@ -91,6 +103,17 @@ export function verifyConnect(connect: ConnectFields, registry: Registry, opts: 
       return { returnCode: 4, reason: `timestamp ${timestamp} is ${Math.round(off / 60000)} min outside the signed hour (tolerance ${Math.round(tolerance / 60000)} min)`, deviceId };
     }
   }
+  if (device.disabled === true) return { returnCode: 5, reason: "device disabled", deviceId };
+  return { returnCode: 0, reason: "accepted", deviceId };
+}
+
+// X.509 authentication: the password is not used (the clientId's timestamp neither); the device is
+// the holder of the registered certificate, which must chain to a trusted device CA and be in its
+// dates. Refused as bad credentials (CONNACK 4), as a wrong secret is.
+function verifyCertificate(certificate: ClientCertificate | undefined, device: DeviceRecord, deviceId: string): AuthResult {
+  if (certificate === undefined) return { returnCode: 4, reason: "no client certificate for a certificate-authenticated device", deviceId };
+  if (certificate.fingerprint !== device.fingerprint) return { returnCode: 4, reason: "client certificate fingerprint is not the registered one", deviceId };
+  if (!certificate.trusted) return { returnCode: 4, reason: `client certificate not trusted: ${certificate.error ?? "unknown"}`, deviceId };
   if (device.disabled === true) return { returnCode: 5, reason: "device disabled", deviceId };
   return { returnCode: 0, reason: "accepted", deviceId };
 }

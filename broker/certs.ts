@@ -35,7 +35,7 @@ export interface Certs {
 
 // `openssl ca` rather than `x509 -req`: only it takes a start date (OpenSSL 3.0). rand_serial spares
 // a serial file; the key identifiers are what Moddable's chain check looks up issuers by.
-const CA_CONFIG = `[ca]
+export const CA_CONFIG = `[ca]
 default_ca = local
 [local]
 database = index.txt
@@ -56,7 +56,18 @@ commonName = supplied
 export const serverTlsOptions = (certs: Certs) => ({ key: certs.keyPem, cert: certs.certPem + certs.caPem, minVersion: "TLSv1.2" as const });
 
 /** OpenSSL's GeneralizedTime form, YYYYMMDDHHMMSSZ. */
-const asn1Time = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:T]/g, "");
+export const asn1Time = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:T]/g, "");
+
+/** Runs the openssl CLI in `dir`, its stderr kept for the error. */
+export const opensslIn = (dir: string) => (...args: string[]) => {
+  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+};
+
+/** The error for a failed openssl run: its stderr, if any. */
+export function opensslError(what: string, err: unknown): Error {
+  const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+  return new Error(`${what}: openssl failed${stderr ? `: ${stderr}` : ""}`, { cause: err });
+}
 
 /** Each call makes an independent CA, so two calls give a "wrong CA" pair for negative tests. */
 export function generateCerts(opts: CertOptions = {}): Certs {
@@ -65,9 +76,7 @@ export function generateCerts(opts: CertOptions = {}): Certs {
   const validity = ["-startdate", asn1Time(from), "-enddate", asn1Time(new Date(from.getTime() + (opts.days ?? 30) * 86_400_000))];
   const dir = mkdtempSync(join(tmpdir(), "iotda-certs-")); // mkdtemp creates it mode 0700
   const path = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => {
-    execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-  };
+  const openssl = opensslIn(dir);
   const genKey = (out: string) =>
     keyType === "ec"
       ? openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", out)
@@ -108,7 +117,6 @@ export function generateCerts(opts: CertOptions = {}): Certs {
     };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`generateCerts: openssl failed${stderr ? `: ${stderr}` : ""}`, { cause: err });
+    throw opensslError("generateCerts", err);
   }
 }

@@ -3,10 +3,13 @@
 //   tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60]
 //                     [--ca-out ./local-ca] [--hostname name]... [--http-port 8080] [--http-host 127.0.0.1] [--no-http]
 //                     [--ota-port 8943] [--ota-url-host H] [--ota-dir DIR] [--ota-test-drop-after N] [--ota-test-untrusted-cert]
-//                     [--ota-test-wrong-sign] [--ota-test-notice-at-same-version]
+//                     [--ota-test-wrong-sign] [--ota-test-notice-at-same-version] [--device-ca FILE]...
+// --device-ca: a CA (PEM) whose device certificates the platform accepts, for devices registered by
+// "fingerprint" (X.509 authentication, see npm run device-cert).
 // Writes <ca-out>.pem and <ca-out>.der (the CA to trust) and prints the MQTTS port, the API's URL and
 // the OTA file server's.
-import { writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateCerts } from "./certs";
@@ -19,7 +22,7 @@ const usage =
   "usage: tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60] [--ca-out ./local-ca] [--hostname name]..." +
   ` [--http-port ${DEFAULT_HTTP_PORT}] [--http-host 127.0.0.1] [--no-http]` +
   ` [--ota-port ${DEFAULT_OTA_PORT}] [--ota-url-host H (default: the first --hostname, else --host)] [--ota-dir DIR (packages kept there)]` +
-  " [--ota-test-drop-after BYTES] [--ota-test-untrusted-cert] [--ota-test-wrong-sign] [--ota-test-notice-at-same-version]";
+  " [--ota-test-drop-after BYTES] [--ota-test-untrusted-cert] [--ota-test-wrong-sign] [--ota-test-notice-at-same-version] [--device-ca FILE]...";
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
@@ -48,6 +51,7 @@ try {
       "ota-test-untrusted-cert": { type: "boolean", default: false },
       "ota-test-wrong-sign": { type: "boolean", default: false },
       "ota-test-notice-at-same-version": { type: "boolean", default: false },
+      "device-ca": { type: "string", multiple: true, default: [] },
       help: { type: "boolean", default: false },
     },
   }));
@@ -71,6 +75,13 @@ const toleranceMinutes = Number(values["tolerance-minutes"]);
 if (!Number.isFinite(toleranceMinutes) || toleranceMinutes < 0) fail("--tolerance-minutes: must be a number >= 0");
 
 const devices = loadRegistry(values.registry);
+const deviceCas = values["device-ca"].map((path) => {
+  try {
+    return new X509Certificate(readFileSync(path)).toString();
+  } catch {
+    fail(`--device-ca: ${path} is not a readable X.509 certificate in PEM or DER`);
+  }
+});
 const certs = generateCerts({ hostnames: values.hostname });
 const caOut = resolve(values["ca-out"]);
 writeFileSync(`${caOut}.pem`, certs.caPem);
@@ -83,6 +94,7 @@ try {
     port,
     devices,
     certs,
+    deviceCas,
     toleranceMs: toleranceMinutes * 60_000,
     log: (line) => console.log(`${new Date().toISOString()} ${line}`),
     http: values["no-http"] ? undefined : { port: httpPort, host: values["http-host"] },

@@ -6,9 +6,9 @@
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { EventEmitter, once } from "node:events";
 import type { Socket } from "node:net";
-import { createServer } from "node:tls";
+import { createServer, type TLSSocket } from "node:tls";
 import type { Command } from "./api-bodies";
-import { type ConnackCode, verifyConnect } from "./auth";
+import { type ClientCertificate, type ConnackCode, verifyConnect } from "./auth";
 import { type Certs, generateCerts, serverTlsOptions } from "./certs";
 import { type HttpApi, startHttpApi } from "./http";
 import { line } from "./log";
@@ -21,6 +21,15 @@ import { devicePrefix } from "./topics";
 
 export type { Command } from "./api-bodies";
 
+// The client certificate of an aedes client's TLS connection, for auth.ts.
+function clientCertificate(client: Client): ClientCertificate | undefined {
+  const conn = (client as unknown as { conn: TLSSocket }).conn;
+  const peer = conn.getPeerX509Certificate?.();
+  if (peer === undefined) return undefined;
+  const error = conn.authorizationError;
+  return { fingerprint: peer.fingerprint256.replaceAll(":", ""), trusted: conn.authorized, error: error === null ? undefined : String(error) };
+}
+
 export interface BrokerOptions {
   host?: string;
   /** 0 (default) picks a free port. */
@@ -30,6 +39,8 @@ export interface BrokerOptions {
   toleranceMs?: number;
   /** Server certificate; generated (and deleted on close) when omitted. */
   certs?: Certs;
+  /** CAs (PEM) whose device certificates the platform accepts: the server then asks clients for one (X.509 authentication). */
+  deviceCas?: string[];
   /** One line per event; values clients chose are quoted and escaped (log.ts). */
   log?: (line: string) => void;
   /** Broker clock for timestamp checks, $time_sync answers, event times and message expiry, epoch ms. */
@@ -127,7 +138,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     },
     authenticate(client, username, password, done) {
       const result = verifyConnect(
-        { clientId: client.id, username, password, keepalive: keepalives.get(client) ?? 0 },
+        { clientId: client.id, username, password, keepalive: keepalives.get(client) ?? 0, certificate: clientCertificate(client) },
         registry,
         { nowMs: now(), toleranceMs: opts.toleranceMs },
       );
@@ -204,7 +215,10 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     platform.onPublish(deviceId, packet.topic, payload);
   });
 
-  const server = createServer(serverTlsOptions(certs), (socket) => {
+  const deviceCas = opts.deviceCas ?? [];
+  // The handshake goes on without a (good) certificate: the CONNACK says why, as IoTDA's does.
+  const askCertificate = deviceCas.length ? { requestCert: true, rejectUnauthorized: false, ca: deviceCas } : {};
+  const server = createServer({ ...serverTlsOptions(certs), ...askCertificate }, (socket) => {
     aedes.handle(socket);
   });
   server.on("connection", (socket: Socket) => {

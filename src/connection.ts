@@ -6,12 +6,13 @@ import { Socket } from "socket";
 import SecureSocket from "securesocket";
 import { type Packet } from "./mqtt/packets";
 import { checkMaxPacketSize, Parser } from "./mqtt/parser";
+import type { SecureOptions } from "./tls/secure";
 
 export interface ConnectionOptions {
 	host: string;
 	port: number;
-	// Present = TLS 1.2, server certificate checked against this CA and serverName. Absent = TCP.
-	secure?: { certificate: ByteBuffer; serverName: string };
+	// Present = TLS 1.2, the server's chain checked against its trust set and name. Absent = TCP.
+	secure?: SecureOptions;
 	maxPacketSize: number;
 	maxQueued: number;		// bytes the queue may hold beyond the packet being written
 }
@@ -54,8 +55,8 @@ export class Connection {
 	#events: ConnectionEvents;
 	#secure: boolean;
 
-	// Throws if the socket cannot be created (no network; with TLS also a CA rejected up front,
-	// e.g. Moddable refuses to register a certificate while the clock is unset).
+	// Throws if the socket cannot be created (no network; with TLS also a trust set rejected up front:
+	// a member that is not DER X.509, or the SDK's single `certificate` out of its dates).
 	constructor(options: ConnectionOptions, events: ConnectionEvents) {
 		this.#events = events;
 		this.#maxQueued = options.maxQueued;
@@ -63,17 +64,7 @@ export class Connection {
 		checkMaxPacketSize(options.maxPacketSize);
 		this.#maxPacketSize = options.maxPacketSize;
 		const { host, port, secure } = options;
-		const socket = (secure
-			? new SecureSocket({
-				host, port,
-				secure: {
-					certificate: secure.certificate,
-					protocolVersion: 0x303,			// TLS 1.2 (IoTDA's minimum)
-					serverName: secure.serverName,	// SNI and the name the certificate must carry
-					verify: true,
-				},
-			})
-			: new Socket({ host, port })) as unknown as Stream;
+		const socket = (secure ? new SecureSocket({ host, port, secure }) : new Socket({ host, port })) as unknown as Stream;
 		this.#socket = socket;
 		socket.callback = message => this.#message(message);
 	}

@@ -1,4 +1,4 @@
-// A device on IoTDA from its settings: the session, the CA from the resources, and the clock.
+// A device on IoTDA from its settings: the session and the clock.
 //
 // The clock: a board without a battery-backed clock boots in 1970, and Moddable's TLS refuses every
 // certificate until the clock is past the CA's start date. So a clock that is not set starts from
@@ -8,7 +8,6 @@
 // Preloaded, so this code stays in flash. XS copies the code of a closure that a preloaded module
 // makes at run time into the heap, so the state lives in the Device and the callbacks handed out
 // only forward to its methods.
-import Resource from "Resource";
 import Time from "time";
 import Timer from "timer";
 import { clockValid, syncClock } from "./clock";
@@ -28,10 +27,8 @@ export class Device {
 	#askTime: (() => boolean) | undefined;
 	#start: Timer | undefined;			// the first connect, while it waits for SNTP
 
-	// Throws for settings that cannot work (a CA resource missing, or what Session refuses).
+	// Throws for settings that Session refuses.
 	constructor(settings: Settings, onError: (error: Error) => void = traceError) {
-		if (settings.tls && !Resource.exists(settings.ca))
-			throw new Error(`ca: resource ${settings.ca} not found (add the CA certificate in DER form to the manifest's resources)`);
 		if (!this.#trusted) {
 			Time.set(Math.floor(settings.buildTime / 1000));
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
@@ -41,10 +38,11 @@ export class Device {
 			host: settings.host,
 			port: settings.port,
 			tls: settings.tls,
-			ca: settings.tls ? new Resource(settings.ca) : undefined,
+			ca: settings.trust,
 			serverName: settings.serverName,
 			deviceId: settings.deviceId,
 			secret: settings.secret,
+			client: settings.client,
 			authType: settings.authType,
 			keepalive: settings.keepalive,
 			retryBaseMs: settings.retryBaseMs,

@@ -21,6 +21,14 @@ export interface CommandResponse {
 	paras?: Record<string, unknown>;
 }
 
+// IoTDA's X.509 login: the certificate is the credential, so no password, and the clientId's
+// timestamp (sign type 0) is not checked. The hour is UTC, YYYYMMDDHH, as the signer writes it.
+export function certificateLogin(deviceId: string, ms: number): { clientId: string; username: string } {
+	const date = new Date(ms);
+	const hour = [date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours()].map(n => (n < 10 ? "0" : "") + n).join("");
+	return { clientId: `${deviceId}_0_0_${date.getUTCFullYear()}${hour}`, username: deviceId };
+}
+
 const root = (deviceId: string) => `$oc/devices/${deviceId}/sys/`;
 
 export const propertiesReportTopic = (deviceId: string) => root(deviceId) + "properties/report";

@@ -15,12 +15,13 @@ import { backoffDelay, checkRetry, holdDelay } from "./backoff";
 import { clockValid } from "./clock";
 import { Connection, type ConnectionEvents } from "./connection";
 // Named imports: XS preloads this module, and a namespace object would stay unfrozen in flash.
-import { KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic, type ServiceProperties } from "./iotda";
+import { certificateLogin, KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic, type ServiceProperties } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { utf8Length } from "./mqtt/utf8";
 import { sign } from "./signer";
+import { type ClientCertificate, type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
 // keepalive (IoTDA's minimum) in a fraction of a second.
@@ -35,10 +36,11 @@ export interface SessionOptions {
 	host: string;
 	port: number;
 	tls?: boolean;				// default true; plain TCP only when explicitly false
-	ca?: ByteBuffer;			// CA certificate (DER) the server's chain must lead to; required with TLS
+	ca?: ByteBuffer | TrustSet;	// the CA certificate(s) (DER) the server's chain may lead to; required with TLS
 	serverName?: string;		// name the server certificate must carry, sent as SNI; default host
 	deviceId: string;
-	secret: string;
+	secret?: string;			// the device secret; or instead, with TLS:
+	client?: ClientCertificate;	// the device certificate and key (IoTDA's X.509 authentication)
 	authType?: number;			// 0 deviceId (default), 1 one-model-one-secret, 2 nodeId
 	keepalive?: number;			// seconds, 30-1200, default 120
 	connectTimeoutMs?: number;	// socket + TLS + CONNACK, default 30 s
@@ -136,11 +138,11 @@ export class Session {
 	onError?: (error: Error) => void;
 
 	readonly deviceId: string;
-	#secret: string;
+	#secret: string | undefined;		// undefined: X.509 authentication
 	#authType: number;
 	#keepaliveMs: number;
 	#transport: {
-		host: string; port: number; secure?: { certificate: ByteBuffer; serverName: string };
+		host: string; port: number; secure?: SecureOptions;
 		maxPacketSize: number; maxQueued: number;
 	};
 	#connectTimeoutMs: number;
@@ -181,8 +183,13 @@ export class Session {
 		if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
 			throw new RangeError("port: must be an integer from 1 to 65535");
 		const tls = options.tls ?? true;
-		if (tls && !options.ca)
+		const trust = (options.ca === undefined) || Array.isArray(options.ca) ? options.ca as TrustSet | undefined : [options.ca as ByteBuffer];
+		if (tls && !trust?.length)
 			throw new Error("ca: a CA certificate (DER) is required for TLS");
+		if ((options.secret === undefined) === (options.client === undefined))
+			throw new Error("secret: give the device secret or, with TLS, a client certificate (one of the two)");
+		if (options.client && !tls)
+			throw new Error("client: a client certificate needs TLS");
 		const backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
 		this.#authRetryMs = options.authRetryMs ?? 900_000;
 		checkRetry(backoff.baseMs, backoff.capMs, this.#authRetryMs);
@@ -196,7 +203,7 @@ export class Session {
 		this.#transport = {
 			host: options.host,
 			port: options.port,
-			secure: tls ? { certificate: options.ca!, serverName: options.serverName ?? options.host } : undefined,
+			secure: tls ? secureOptions(trust!, options.serverName ?? options.host, options.client) : undefined,
 			maxPacketSize: options.maxPacketSize ?? 16384,
 			maxQueued: writeQueueBytes,
 		};
@@ -211,6 +218,12 @@ export class Session {
 		this.onConnected = options.onConnected;
 		this.onDisconnected = options.onDisconnected;
 		this.onError = options.onError;
+	}
+
+	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
+	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
+	get trust(): TrustSet | undefined {
+		return this.#transport.secure?.trustedCertificates;
 	}
 
 	get state(): SessionState {
@@ -301,11 +314,14 @@ export class Session {
 
 	#attemptNow(): void {
 		const now = this.#now();
+		const secret = this.#secret;
 		const signType = this.#clockTrusted() ? 1 : 0;
-		if (!signType)
+		if (!signType && (secret !== undefined))
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			const credentials = sign(this.deviceId, this.#secret, now, this.#authType, signType);
+			const credentials: { clientId: string; username: string; password?: string } = (secret === undefined)
+				? certificateLogin(this.deviceId, now)
+				: sign(this.deviceId, secret, now, this.#authType, signType);
 			this.#connect = encodeConnect({
 				clientId: credentials.clientId,
 				username: credentials.username,

@@ -6,6 +6,8 @@
 import config from "mc/config";
 import { AUTH_RETRY_MIN_MS, RETRY_BASE_MIN_MS, RETRY_MAX_MS } from "./backoff";
 import { KEEPALIVE_MAX, KEEPALIVE_MIN } from "./iotda";
+import type { ClientCertificate, TrustSet } from "./tls/secure";
+import { loadClientCertificate, loadTrust } from "./tls/trust";
 
 export const DOMAIN = "iotda";
 
@@ -13,10 +15,11 @@ export interface Settings {
 	host: string;
 	port: number;
 	tls: boolean;			// false only when configured explicitly
-	ca: string;				// name of the DER resource holding the CA certificate
+	trust?: TrustSet;		// with tls: the certificates setting ca names ("roots", DER resources, "@key": src/tls/trust.ts)
 	serverName: string;		// name the server certificate must carry (and SNI): host unless set
 	deviceId: string;
-	secret: string;
+	secret?: string;		// unless the device authenticates by certificate:
+	client?: ClientCertificate;	// or the device certificate and key that clientCert and clientKey name as ca's entries
 	authType: number;		// 0 deviceId, 1 one-model-one-secret, 2 nodeId
 	keepalive: number;		// seconds
 	retryBaseMs: number;	// reconnect backoff: ceiling of the first delay
@@ -66,6 +69,26 @@ function flag(preferences: Preferences, key: string, otherwise: boolean): boolea
 	throw new Error(`${key}: must be true or false`);
 }
 
+// A list: a JSON array of strings (the manifest's config) or a comma-separated string (Preference,
+// mcconfig's command line); empty entries are an error, not skipped.
+function list(preferences: Preferences, key: string, otherwise: string): string[] {
+	const value: unknown = read(preferences, key) ?? otherwise;
+	const entries = (typeof value === "string") ? value.split(",").map(entry => entry.trim()) : value;
+	if (!Array.isArray(entries) || !entries.length || !entries.every(entry => (typeof entry === "string") && entry))
+		throw new Error(`${key}: must be a list of names (an array, or a comma-separated string) without empty entries`);
+	return entries;
+}
+
+// The secret, or (IoTDA's X.509 authentication, over TLS) the device certificate and key.
+function credentials(preferences: Preferences, tls: boolean): Pick<Settings, "secret" | "client"> {
+	if ((read(preferences, "clientCert") ?? read(preferences, "clientKey")) === undefined)
+		return { secret: text(preferences, "secret") };
+	if (!tls)
+		throw new Error("clientCert: a device certificate needs tls");
+	return { client: loadClientCertificate(list(preferences, "clientCert", ""), text(preferences, "clientKey"), key => preferences.get(DOMAIN, key)) };
+}
+
+// The settings, with the certificates they name loaded; throws naming the key, never a value.
 export function loadSettings(preferences: Preferences): Settings {
 	const host = text(preferences, "host");
 	if (host.includes("<"))
@@ -81,10 +104,10 @@ export function loadSettings(preferences: Preferences): Settings {
 		host,
 		port,
 		tls,
-		ca: text(preferences, "ca", "iotda-ca.der"),
+		trust: tls ? loadTrust(list(preferences, "ca", "roots"), key => preferences.get(DOMAIN, key)) : undefined,
 		serverName: text(preferences, "serverName", host),
 		deviceId: text(preferences, "deviceId"),
-		secret: text(preferences, "secret"),
+		...credentials(preferences, tls),
 		authType: integer(preferences, "authType", 0, 0, 2),
 		keepalive: integer(preferences, "keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
 		retryBaseMs,

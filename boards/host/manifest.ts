@@ -22,6 +22,7 @@ export interface AppManifest {
 	modules: ModuleEntry[];
 	preload: string[];				// as named, globs ("iotda/mqtt/*") included
 	types: string[];				// typescript.tsconfig.compilerOptions.types, resolved
+	resources: string[];			// resources["*"], resolved, without extension as mcconfig takes them
 	/** Specifier -> TypeScript source, what mcconfig's tsconfig-base.json "paths" map. */
 	typescript: Map<string, string>;
 }
@@ -30,7 +31,7 @@ const EXTENSIONS = [".ts", ".c", ".js"];
 
 /** Reads `path` and its includes for `platform` ("esp32/esp32c3", "esp32", "lin", ...). */
 export function readManifest(path: string, platform: string): AppManifest {
-	const app: AppManifest = { manifests: [], config: {}, modules: [], preload: [], types: [], typescript: new Map() };
+	const app: AppManifest = { manifests: [], config: {}, modules: [], preload: [], types: [], resources: [], typescript: new Map() };
 	visit(resolve(path), platform, app, new Set());
 	for (const entry of app.modules)
 		if (entry.file?.endsWith(".ts"))
@@ -52,6 +53,9 @@ function visit(path: string, platform: string, app: AppManifest, seen: Set<strin
 	for (const part of [manifest, matched]) {
 		merge(app.config, part.config ?? {});
 		app.preload.push(...(part.preload ?? []));
+		for (const resource of part.resources?.["*"] ?? [])
+			if (!resource.startsWith("$("))
+				app.resources.push(resolve(dir, resource));
 		for (const type of part.typescript?.tsconfig?.compilerOptions?.types ?? [])
 			if (!type.startsWith("$("))
 				app.types.push(resolve(dir, type));

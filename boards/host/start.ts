@@ -1,8 +1,13 @@
 // `npm start`: the device app on the host board.
 //   npm start                     against an embedded local IoTDA (MQTTS, and its HTTP API on 8080
 //                                 or a free port, for iotda-local), until Ctrl-C
-//   npm start -- --host H --port P --ca FILE [--server-name N] --device-id ID
-//                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET
+//   npm start -- --host H --port P [--ca FILE] [--server-name N] --device-id ID
+//                                 against any MQTTS broker (your IoTDA instance); secret from IOTDA_SECRET;
+//                                 the server's chain must lead to a bundled root (certs/roots), or with
+//                                 --ca to that CA only (a private broker)
+//   ... --client-cert FILE --client-key FILE   (with --host) IoTDA's X.509 authentication instead of
+//                                 the secret: the device certificate and its key (PEM or DER; RSA,
+//                                 as Moddable's TLS signs with RSA only), stored as the device's NVS would
 //   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
 //   --example demo|minimal        the app: examples/<name>/manifest.json (default demo)
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
@@ -10,7 +15,7 @@
 // The secret reaches the app through its preferences file (the host's NVS), the way a provisioned
 // device reads it from flash, and is never printed.
 import { spawn } from "node:child_process";
-import { randomBytes, X509Certificate } from "node:crypto";
+import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,12 +26,15 @@ import { generateCerts } from "../../broker/certs";
 import { DEFAULT_HTTP_PORT } from "../../broker/http";
 import { startBroker } from "../../broker/server";
 import { bundleManifest } from "./bundle";
+import { copyResources } from "./resources";
 import { buildConfig, DEFAULT_TARGET, loadTarget, platformOf } from "./target";
 
 const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
+const PRIVATE_CA = "private-ca.der";		// the resource --ca (or the embedded broker's CA) becomes
 const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--example demo|minimal] [--once] " +
-	"[--host H --port P --ca FILE(PEM or DER) [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
+	"[--host H --port P [--ca FILE(PEM or DER)] [--server-name N] --device-id ID [--client-cert FILE --client-key FILE]]" +
+	"   (secret in IOTDA_SECRET unless --client-cert)";
 
 function fail(message: string): never {
 	console.error(`start: ${message}\n${USAGE}`);
@@ -44,6 +52,8 @@ function parse() {
 				ca: { type: "string" },
 				"server-name": { type: "string" },
 				"device-id": { type: "string" },
+				"client-cert": { type: "string" },
+				"client-key": { type: "string" },
 				once: { type: "boolean", default: false },
 			},
 			strict: true,
@@ -73,10 +83,35 @@ function readCa(path: string): Uint8Array {
 	}
 }
 
+// The device certificate and key as the device's Preference holds them (DER, the key PKCS#8).
+function readClient(certPath: string, keyPath: string) {
+	let key;
+	try {
+		const bytes = readFileSync(keyPath);
+		key = bytes.includes("-----BEGIN") ? createPrivateKey(bytes) : createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
+	}
+	catch (error) {
+		fail(`--client-key: ${keyPath} is not a readable private key in PEM or PKCS#8 DER (${(error as Error).message})`);
+	}
+	if (key.asymmetricKeyType !== "rsa")
+		fail(`--client-key: ${keyPath} is a ${key.asymmetricKeyType} key; Moddable's TLS signs the handshake with RSA only`);
+	let cert;
+	try {
+		cert = new X509Certificate(readFileSync(certPath));
+	}
+	catch (error) {
+		fail(`--client-cert: ${certPath} is not a readable X.509 certificate in PEM or DER (${(error as Error).message})`);
+	}
+	if (!cert.checkPrivateKey(key))
+		fail(`--client-key: ${keyPath} is not the key of ${certPath}`);
+	const base64 = (der: Buffer) => ({ base64: der.toString("base64") });
+	return { clientCert: "@devcert", clientKey: "@devkey", devcert: base64(cert.raw), devkey: base64(key.export({ type: "pkcs8", format: "der" })) };
+}
+
 // Either the embedded broker with a demo device, or the broker the user names.
 async function brokerSide() {
 	if (host === undefined) {
-		for (const name of ["port", "ca", "server-name", "device-id"] as const)
+		for (const name of ["port", "ca", "server-name", "device-id", "client-cert", "client-key"] as const)
 			if (options[name] !== undefined)
 				fail(`--${name}: only with --host`);
 		const secret = randomBytes(18).toString("base64url");
@@ -88,25 +123,29 @@ async function brokerSide() {
 		console.log(`[broker] IoTDA API on ${broker.http!.url}: e.g. npx iotda-local shadow --device ${LOCAL_DEVICE}` +
 			(broker.http!.port === DEFAULT_HTTP_PORT ? "" : ` --url ${broker.http!.url}`));
 		return {
+			credentials: { secret },
 			// SNI and the name check by name: the broker's certificate names localhost as well as 127.0.0.1
-			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE, secret,
+			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE,
 			close: async () => { await broker.close(); certs.cleanup(); },
 		};
 	}
 	const port = Number(options.port ?? 8883);
 	if (!Number.isInteger(port) || port < 1 || port > 65535)
 		fail("--port: must be an integer from 1 to 65535");
-	if (options.ca === undefined)
-		fail("--ca: required with --host (the CA certificate the server's chain leads to)");
 	const deviceId = options["device-id"];
 	if (!deviceId)
 		fail("--device-id: required with --host");
+	const [certPath, keyPath] = [options["client-cert"], options["client-key"]];
+	if ((certPath === undefined) !== (keyPath === undefined))
+		fail("--client-cert and --client-key: give both or neither");
 	const secret = process.env.IOTDA_SECRET;
-	if (!secret)
-		fail("IOTDA_SECRET: set it to the device secret (it is never printed)");
+	if (!secret && certPath === undefined)
+		fail("IOTDA_SECRET: set it to the device secret (it is never printed), or give --client-cert and --client-key");
 	const serverName = options["server-name"];
 	return {
-		iotda: { host, port, ...(serverName !== undefined && { serverName }) }, caDer: readCa(options.ca), deviceId, secret,
+		credentials: certPath === undefined ? { secret } : readClient(certPath, keyPath!),
+		iotda: { host, port, ...(serverName !== undefined && { serverName }) },
+		caDer: options.ca === undefined ? undefined : readCa(options.ca), deviceId,
 		close: async () => {},
 	};
 }
@@ -121,7 +160,8 @@ await bundleManifest(manifest, platformOf(target.name), app);		// first: a build
 const side = await brokerSide();
 let config;
 try {
-	config = buildConfig(target.name, { iotda: side.iotda }, manifest);
+	// A CA of the user's (or the embedded broker's) replaces the bundled roots: see src/tls/trust.ts.
+	config = buildConfig(target.name, { iotda: { ...side.iotda, ...(side.caDer && { ca: [PRIVATE_CA] }) } }, manifest);
 }
 catch (error) {
 	await side.close();
@@ -132,9 +172,11 @@ catch (error) {
 const dir = mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
 const resources = join(dir, "resources");
 mkdirSync(resources);
-writeFileSync(join(resources, config.iotda.ca), side.caDer);
+copyResources(resources, manifest, platformOf(target.name));
+if (side.caDer)
+	writeFileSync(join(resources, PRIVATE_CA), side.caDer);
 const preferences = join(dir, "preferences.json");
-writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, secret: side.secret } }), { mode: 0o600 });
+writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, ...side.credentials } }), { mode: 0o600 });
 console.log(`[host] target ${target.name}: TCP send buffer ${target.tcp.sendBuffer} B, MSS ${target.tcp.mss} B; XS creation ${JSON.stringify(target.creation)}`);
 
 const child = spawn(process.execPath, ["--enable-source-maps", app], {

@@ -3,8 +3,8 @@
 // SDK's file ssl/sdk-cert before the SDK's "ssl/*" can name it ssl/cert). The SDK's verify skips a
 // certificate that the next one did not sign and then checks only the last one against the trusted
 // CA: a chain of a self-made leaf and the real, public CA certificate passed, so anyone on the path
-// could stand in for IoTDA. Here every certificate must be signed by the next one and the last by the
-// trusted certificate (or be it); every one that signs another must be a CA certificate; every date
+// could stand in for IoTDA. Here every certificate must be signed by the next one and the last by a
+// trusted certificate (or be one); every one that signs another must be a CA certificate; every date
 // must hold; and the name is matched, as the SDK matches it, against the leaf's subjectAltName only.
 // As the SDK, a leaf sent without its issuer is refused.
 import Bin from "bin";
@@ -12,12 +12,20 @@ import CertificateManager from "ssl/sdk-cert";
 import X509 from "x509";
 
 export default class CertificateChecker extends CertificateManager {
-	#trusted: ArrayBuffer | undefined;
+	#trusted: readonly ByteBuffer[];
 	#checks: boolean;
 
-	constructor(options: { certificate?: ArrayBuffer; verify?: boolean }) {
+	// `certificate` is the SDK's single trusted certificate (its dates checked here, throwing);
+	// `trustedCertificates` the trust set (src/tls/trust.ts), whose members' dates count only when
+	// one is the chain's anchor: one root past its end must not take the others with it.
+	constructor(options: { certificate?: ByteBuffer; trustedCertificates?: readonly ByteBuffer[]; verify?: boolean }) {
 		super(options);		// throws "date validation failed" for a trusted certificate out of its dates
-		this.#trusted = options.certificate;
+		const set = options.trustedCertificates ?? [];
+		if (!Array.isArray(set))
+			throw new Error("trustedCertificates: must be an array of DER certificates");
+		for (const certificate of set)
+			X509.decode(view(certificate));		// throws "x509: malformed input", as for `certificate`
+		this.#trusted = options.certificate ? [options.certificate, ...set] : set;
 		this.#checks = options.verify ?? true;
 	}
 
@@ -25,23 +33,38 @@ export default class CertificateChecker extends CertificateManager {
 		if (!this.#checks)
 			return true;
 		const name = options.tls_server_name?.toLowerCase();
-		if (!name || !this.#trusted || (certs.length < 2))
+		if (!name || (certs.length < 2))
 			return refuse(`subjectAltName match failed for ${name}`);
 		const now = Date.now();
 		for (let i = 0; i < certs.length; i++) {
 			const x509 = X509.decode(certs[i]);
-			const { from, to } = X509.decodeTBS(x509.tbs).validity;
-			if (!((from < now) && (now < to)))
+			const tbs = X509.decodeTBS(x509.tbs);
+			if (!((tbs.validity.from < now) && (now < tbs.validity.to)))
 				return refuse("date validation failed on received certificate");
 			const last = i === certs.length - 1;
-			if (last && !Bin.comp(certs[i], this.#trusted))
-				break;		// the server sent the trusted certificate itself
+			if (last && this.#trusted.some(trusted => !Bin.comp(certs[i], trusted)))
+				break;		// the server sent a trusted certificate itself
 			if (i && !isCA(certs[i]))
 				return refuse("certificate: an issuer in the chain is not a CA certificate");
-			if (!this._verify(X509.decodeSPKI(last ? this.#trusted : certs[i + 1]), x509))
-				return refuse(last ? "certificate: not signed by the trusted certificate" : "certificate: not signed by the next one in the chain");
+			if (last ? !this.#anchored(x509, tbs.issuer, now) : !this._verify(X509.decodeSPKI(certs[i + 1]), x509))
+				return refuse(last ? "certificate: not signed by a trusted certificate" : "certificate: not signed by the next one in the chain");
 		}
 		return X509.decodeSAN(certs[0])?.some(entry => matches(entry, name)) || refuse(`subjectAltName match failed for ${name}`);
+	}
+
+	// Whether a trusted certificate named `issuer`, valid now, signed `x509`. The name picks the
+	// candidates, so one handshake verifies one signature here, not one per root.
+	#anchored(x509: object, issuer: Uint8Array, now: number): boolean {
+		for (const trusted of this.#trusted) {
+			const tbs = X509.decodeTBS(X509.decode(view(trusted)).tbs);
+			if (Bin.comp(tbs.subject, issuer))
+				continue;
+			if (!((tbs.validity.from < now) && (now < tbs.validity.to)))
+				trace("date validation failed on trusted certificate\n");
+			else if (this._verify(X509.decodeSPKI(trusted), x509))
+				return true;
+		}
+		return false;
 	}
 }
 
@@ -65,6 +88,11 @@ function isCA(certificate: Uint8Array): boolean {
 		return false;
 	const usage = X509.decodeExtension(certificate, [2, 5, 29, 15]);
 	return !usage || !!(new Uint8Array(usage)[3] & 0x04);
+}
+
+// X509.decode takes an ArrayBuffer or a Uint8Array, not a HostBuffer (a Resource): a view, no copy.
+function view(buffer: ByteBuffer): Uint8Array {
+	return ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer as ArrayBuffer);
 }
 
 // As the SDK does, the reason goes to the trace; the handshake then fails with -2.

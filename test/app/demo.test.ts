@@ -75,7 +75,7 @@ test("offline: the shadow's desired reportInterval and messages down wait; after
 		assert.equal(sent.body.result.status, "PENDING");
 	}
 	app = runHostApp(BUNDLE, {
-		config: buildConfig(DEFAULT_TARGET, { sntp: "127.0.0.1", iotda: { host: broker.host, port: broker.port, serverName: "localhost" } }),
+		config: buildConfig(DEFAULT_TARGET, { sntp: "127.0.0.1", iotda: { host: broker.host, port: broker.port, serverName: "localhost", ca: ["iotda-ca.der"] } }),
 		preferences: join(dir, "prefs.json"), resources: join(dir, "resources"),
 	});
 	await until(() => /message down, 11 bytes\n/.test(app.output()), "the raw message's trace");

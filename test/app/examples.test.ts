@@ -104,7 +104,7 @@ test("that app runs against the local IoTDA: it reports, and answers a command s
 		mkdirSync(join(dir, "resources"), { recursive: true });
 		writeFileSync(join(dir, "resources", "iotda-ca.der"), certs.caDer);
 		writeFileSync(join(dir, "prefs.json"), JSON.stringify({ iotda: { deviceId: "minimal-dev", secret: SECRET } }));
-		const config = buildConfig(DEFAULT_TARGET, { sntp: "127.0.0.1", iotda: { host: broker.host, port: broker.port, serverName: "localhost" } }, join(user, "manifest.json"));
+		const config = buildConfig(DEFAULT_TARGET, { sntp: "127.0.0.1", iotda: { host: broker.host, port: broker.port, serverName: "localhost", ca: ["iotda-ca.der"] } }, join(user, "manifest.json"));
 		const reports: unknown[] = [];
 		broker.events.on("publish", ({ topic, payload }) => topic.endsWith("/sys/properties/report") && reports.push(JSON.parse(payload.toString())));
 		app = runHostApp(bundle, { config, preferences: join(dir, "prefs.json"), resources: join(dir, "resources") });

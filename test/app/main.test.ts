@@ -1,6 +1,6 @@
 // The whole device app (the demo, examples/demo through manifest.json) bundled for the host board and run as its own process, the
-// way `npm start` runs it: settings from mc/config and preferences, CA from resources, the clock
-// from SNTP. Everything the process prints is captured and checked for the secret.
+// way `npm start` runs it: settings from mc/config and preferences, the trust set from resources
+// (the manifest's bundled roots, plus the test CA) and preferences, the clock from SNTP. Everything the process prints is captured and checked for the secret.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleManifest } from "../../boards/host/bundle";
+import { copyResources } from "../../boards/host/resources";
 import { APP_MANIFEST, buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
 import { utcHour } from "../fixtures/iotda";
 import { relay } from "../fixtures/relay";
@@ -24,6 +25,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const APP = join(ROOT, "build", `host-app-test-${process.pid}.mjs`);
 const SECRET = "main-secret-Qv4";
 const WRONG = "wrong-secret-Qv4";
+const TEST_CA = "test-ca.der";		// the broker's CA, a resource beside the bundled roots
 // The certificates' validity starts before the build time the clock-less test boots with.
 const BUILT = Date.now() - 3 * 86_400_000;
 
@@ -41,7 +43,8 @@ before(async () => {
 	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
 	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
 	mkdirSync(join(dir, "resources"));
-	writeFileSync(join(dir, "resources", "iotda-ca.der"), certs.caDer);
+	copyResources(join(dir, "resources"), APP_MANIFEST, platformOf(DEFAULT_TARGET));
+	writeFileSync(join(dir, "resources", TEST_CA), certs.caDer);
 });
 
 // Each test's apps end with it: two live apps of one device would take the session from each other.
@@ -68,11 +71,11 @@ after(async () => {
 });
 
 // Starts the app with the manifest's config for the lead target, overridden by `config` and by
-// config.iotda = iotda over the broker's address, and with the preferences given.
+// config.iotda = iotda over the broker's address and the test CA, and with the preferences given.
 function runApp(iotda: Record<string, unknown>, preferences: Record<string, unknown>, env: Record<string, string> = {}, config: Record<string, unknown> = {}): HostApp {
 	const prefs = join(dir, `prefs-${++runs}.json`);
 	writeFileSync(prefs, JSON.stringify({ iotda: preferences }));
-	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ...iotda } };
+	const overrides = { sntp: "127.0.0.1", ...config, iotda: { host: broker.host, port: broker.port, serverName: "localhost", ca: [TEST_CA], ...iotda } };
 	const app = runHostApp(APP, {
 		config: buildConfig(DEFAULT_TARGET, overrides), preferences: prefs, resources: join(dir, "resources"), env,
 		sink: text => outputs.push(text),
@@ -146,6 +149,52 @@ test("missing credentials or an out-of-range keepalive stop the app with an erro
 	const placeholder = runApp({ host: "<your-instance>.iot-mqtts.cn-north-4.myhuaweicloud.com" }, { deviceId: "main-dev", secret: SECRET });
 	await placeholder.exited;
 	assert.match(placeholder.output(), /cannot start: host: replace the placeholder/);
+});
+
+test("the trust set: the bundled roots by default (refusing the local CA), roots plus a resource, or a CA in Preference", async () => {
+	const clients = collect("client");
+	const preferences = { deviceId: "main-dev", secret: SECRET };
+	// the manifest's default, ["roots"]: the broker's chain leads to none of them
+	const bundle = runApp({ ca: undefined }, preferences);
+	await until(() => /next attempt in \d+ ms/.test(bundle.output()), "the refused attempt");
+	assert.match(bundle.output(), /iotda: connect failed \(socket or TLS error\); next attempt/);
+	await bundle.stop();
+	assert.equal(clients.length, 0, "nothing connected under the bundled roots alone");
+
+	// added to the bundle by the manifest's config (an array) or by Preference (a comma-separated list)
+	for (const [config, prefs] of [[{ ca: ["roots", TEST_CA] }, {}], [{}, { ca: `roots, ${TEST_CA}` }]] as const) {
+		const before = clients.length;
+		const app = runApp(config, { ...preferences, ...prefs });
+		await until(() => clients.length > before, `CONNACK 0 with ${JSON.stringify({ ...config, ...prefs })}`);
+		await app.stop();
+	}
+	// a CA provisioned into Preference as DER, replacing the bundle without a rebuild
+	const before = clients.length;
+	runApp({ ca: ["roots"] }, { ...preferences, ca: "@myca", myca: { base64: Buffer.from(certs.caDer).toString("base64") } });
+	await until(() => clients.length > before, "CONNACK 0 with the CA from Preference");
+});
+
+test("a trust set that cannot work stops the app with an error naming ca and the entry", async () => {
+	writeFileSync(join(dir, "resources", "pem-ca.der"), certs.caPem);
+	const cases: [Record<string, unknown>, Record<string, unknown>, RegExp][] = [
+		[{ ca: [] }, {}, /cannot start: ca: must be a list of names \(an array, or a comma-separated string\) without empty entries/],
+		[{}, { ca: "roots,," }, /cannot start: ca: must be a list of names/],
+		[{ ca: ["missing.der"] }, {}, /cannot start: ca: resource missing\.der not found \(add the file in DER form to the manifest's resources\)/],
+		[{ ca: ["pem-ca.der"] }, {}, /cannot start: ca: resource pem-ca\.der is not DER \(convert PEM with openssl\)/],
+		[{ ca: ["@myca"] }, {}, /cannot start: ca: @myca: Preference "iotda" key myca must hold DER/],
+		[{ ca: ["@myca"] }, { myca: "not DER" }, /cannot start: ca: @myca: Preference "iotda" key myca must hold DER/],
+		// X.509 authentication: the certificate and key are named as ca's entries are
+		[{}, { clientCert: "@devcert" }, /cannot start: clientKey: must be set/],
+		[{}, { clientKey: "@devkey" }, /cannot start: clientCert: must be a list of names/],
+		[{ tls: false }, { clientCert: "@devcert", clientKey: "@devkey" }, /cannot start: clientCert: a device certificate needs tls/],
+		[{}, { clientCert: "@devcert", clientKey: "@devkey" }, /cannot start: clientCert: @devcert: Preference "iotda" key devcert must hold DER/],
+		[{}, { clientCert: TEST_CA, clientKey: "missing.der" }, /cannot start: clientKey: resource missing\.der not found/],
+	];
+	for (const [config, prefs, expected] of cases) {
+		const app = runApp(config, { deviceId: "main-dev", secret: SECRET, ...prefs });
+		assert.equal(await app.exited, 0);
+		assert.match(app.output(), expected);
+	}
 });
 
 test("a board that boots without a clock sets it by SNTP and then signs with sign type 1", async () => {

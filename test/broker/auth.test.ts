@@ -118,6 +118,20 @@ test("reasons never contain the secret or the password", () => {
 test("registry file validation names the field", () => {
   assert.equal(parseRegistry('{"devices":{"a":{"secret":"x","disabled":true}}}').get("a")?.disabled, true);
   assert.throws(() => parseRegistry("{}"), /registry: expected/);
-  assert.throws(() => parseRegistry('{"devices":{"a":{}}}'), /devices\.a\.secret: must be a non-empty string/);
+  assert.throws(() => parseRegistry('{"devices":{"a":{}}}'), /devices\.a: needs a secret or a fingerprint/);
+  assert.throws(() => parseRegistry('{"devices":{"a":{"secret":""}}}'), /devices\.a\.secret: must be a non-empty string/);
+  assert.throws(() => parseRegistry('{"devices":{"a":{"fingerprint":"AB"}}}'), /devices\.a\.fingerprint: must be the certificate's SHA-256, 64 hex digits/);
   assert.throws(() => parseRegistry('{"devices":{"a":{"secret":"x","disabled":"yes"}}}'), /devices\.a\.disabled: must be a boolean/);
+});
+
+test("a device registered by fingerprint: its trusted certificate logs in without a password; disabled is 5; a secret does not stand in", () => {
+  const fingerprint = "AB".repeat(32);
+  const devices = toRegistry({ cert: { fingerprint: "ab:".repeat(31) + "ab" }, off: { fingerprint, disabled: true } });
+  assert.equal(devices.get("cert")!.fingerprint, fingerprint, "stored uppercase without colons");
+  const login = (deviceId: string, certificate?: ConnectFields["certificate"], password?: Uint8Array) =>
+    verifyConnect({ clientId: `${deviceId}_0_0_2025041401`, username: deviceId, password, keepalive: 60, certificate }, devices, { nowMs: NOW });
+  assert.deepEqual(login("cert", { fingerprint, trusted: true }), { returnCode: 0, reason: "accepted", deviceId: "cert" });
+  assert.equal(login("off", { fingerprint, trusted: true }).returnCode, 5);
+  assert.equal(login("cert", undefined, Buffer.from(expectedPassword("x", "2025041401"))).returnCode, 4);
+  assert.match(login("cert", { fingerprint, trusted: false, error: "CERT_HAS_EXPIRED" }).reason, /CERT_HAS_EXPIRED/);
 });

@@ -5,6 +5,7 @@
 // dates against the board clock. Nothing reaches a server it refused.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import net, { type AddressInfo } from "node:net";
 import { after, afterEach, before, test } from "node:test";
@@ -319,3 +320,87 @@ function parseClientHello(record: Buffer) {
 	}
 	return { version, suites: suitesOffered, groups, signatureSchemes, serverName, extensions };
 }
+
+// The trust set (src/tls/trust.ts): several CAs at once, as `trustedCertificates`.
+const ROOTS_DIR = new URL("../../certs/roots/", import.meta.url);
+const bundled = () => JSON.parse(readFileSync(new URL("roots.json", ROOTS_DIR), "utf8"))
+	.map(({ file }: { file: string }) => new Uint8Array(readFileSync(new URL(file, ROOTS_DIR))).buffer);
+
+test("a trust set of several CAs: a chain under any of them connects, a chain under none is refused", async () => {
+	const third = generateCerts();
+	const outsider = generateCerts();
+	cleanups.push(third.cleanup, outsider.cleanup);
+	const trustedCertificates = [der(third), der(rsa), der(ec)];
+	for (const certs of [ec, rsa, third]) {
+		const { echoed } = connect((await serve(certs)).port, { trustedCertificates });
+		await until(() => echoed.length > 0);
+		assert.deepEqual(echoed, ["ping"]);
+	}
+	await assertRefused(await serve(outsider), { trustedCertificates });
+	await assertRefused(await serve(ec), { trustedCertificates: [] });
+});
+
+test("the bundled public roots trust no chain made here; with the test CA added, it connects", async () => {
+	const server = await serve(ec);
+	await assertRefused(server, { trustedCertificates: bundled() });
+	const { echoed } = connect(server.port, { trustedCertificates: [...bundled(), der(ec)] });
+	await until(() => echoed.length > 0);
+	assert.deepEqual(echoed, ["ping"]);
+});
+
+test("a member of the trust set out of its dates is left out, not thrown: the others still anchor", async () => {
+	const expired = generateCerts({ validFrom: new Date(Date.now() - 40 * 86_400_000), days: 30 });
+	cleanups.push(expired.cleanup);
+	const { echoed } = connect((await serve(ec)).port, { trustedCertificates: [der(expired), der(ec)] });
+	await until(() => echoed.length > 0);
+	assert.deepEqual(echoed, ["ping"]);
+	await assertRefused(await serve(expired), { trustedCertificates: [der(expired), der(ec)] });
+	// as the SDK's one `certificate`, it is refused at construction
+	assert.throws(() => new SecureSocket({ host: "localhost", port: 1, secure: { certificate: der(expired) } }), /^Error: date validation failed$/);
+});
+
+test("a trust set that is not an array of DER certificates is refused at construction, as src/tls/cert.ts refuses it", () => {
+	assert.throws(() => new SecureSocket({ host: "localhost", port: 1, secure: { trustedCertificates: der(ec) as never } }),
+		/^Error: trustedCertificates: must be an array of DER certificates$/);
+	assert.throws(() => new SecureSocket({ host: "localhost", port: 1, secure: { trustedCertificates: [der(ec), Buffer.from("junk")] } }),
+		/^Error: x509: malformed input$/);
+});
+
+test("a second socket (the OTA download) given the session's trust set with secureOptions connects to a server under it", async () => {
+	const { Session } = await import("../../src/session");
+	const { secureOptions } = await import("../../src/tls/secure");
+	const session = new Session({ host: "127.0.0.1", port: 1, ca: [der(rsa), der(ec)], deviceId: "d", secret: "s" });
+	assert.equal(session.trust!.length, 2);
+	const server = await serve(ec);
+	const events: Event[] = [];
+	const socket = new SecureSocket({ host: "127.0.0.1", port: server.port, secure: secureOptions(session.trust!, "localhost") as SecureOptions });	// ByteBuffer: HostBuffer too, never on the host
+	cleanups.push(() => socket.close());
+	socket.callback = (message, value) => events.push([message, value]);
+	await until(() => events.length > 0);
+	assert.deepEqual(events, [[1, undefined]]);
+	const lone = new Session({ host: "127.0.0.1", port: 1, ca: der(ec), deviceId: "d", secret: "s" });
+	assert.equal(lone.trust!.length, 1, "one certificate is a set of one");
+});
+
+// The device's certificate (IoTDA's X.509 authentication): sent when the server asks, RSA only.
+test("a client certificate: an RSA key's goes to a server asking for one; an EC key fails the handshake then, as the SDK's RSA-only signing does", async () => {
+	const { generateDeviceCa, issueDeviceCertificate } = await import("../../broker/device-certs");
+	const ca = generateDeviceCa();
+	const rsaDevice = issueDeviceCertificate(ca, { deviceId: "dev-rsa" });
+	const ecDevice = issueDeviceCertificate(ca, { deviceId: "dev-ec", keyType: "ec" });
+	const askingServer = () => serve(ec, { requestCert: true, rejectUnauthorized: false, ca: ca.certPem });
+	const asking = await askingServer();
+	const client = (device: typeof rsaDevice) => ({ certificate: der(ec), clientCertificates: [device.certDer], clientKey: device.keyDer });
+	const { echoed } = connect(asking.port, client(rsaDevice));
+	await until(() => echoed.length > 0);
+	const peer = asking.accepted[0].getPeerX509Certificate()!;
+	assert.equal(peer.fingerprint256.replaceAll(":", ""), rsaDevice.fingerprint);
+	assert.ok(asking.accepted[0].authorized, "signed by the device CA");
+
+	await assertRefused(await askingServer(), client(ecDevice));
+	await assertRefused(await askingServer(), { ...client(rsaDevice), clientKey: Buffer.from("not a key") });
+	// a server that does not ask never sees the key: the EC one does no harm there
+	const { echoed: plain } = connect((await serve(ec)).port, client(ecDevice));
+	await until(() => plain.length > 0);
+	assert.deepEqual(plain, ["ping"]);
+});

@@ -55,3 +55,13 @@ test("each root is the one in Debian's ca-certificates (Mozilla's store), where 
 		assert.deepEqual(new X509Certificate(readFileSync(path)).raw, readFileSync(join(DIR, root.file)), root.name);
 	}
 });
+
+test("the firmware bundles exactly these roots: the module manifest's resources and the device's list of them", async () => {
+	await import("../../boards/host/register");
+	const { ROOTS } = await import("../../src/tls/trust");
+	const files = roots.map(root => root.file);
+	assert.deepEqual(ROOTS, files, "src/tls/trust.ts ROOTS");
+	const manifest = JSON.parse(readFileSync(new URL("../../modules/iotda/manifest.json", import.meta.url), "utf8"));
+	assert.deepEqual(manifest.resources["*"], files.map(file => `../../certs/roots/${file.replace(/\.der$/, "")}`), "modules/iotda/manifest.json resources");
+	assert.deepEqual(manifest.config.iotda.ca, ["roots"], "trusted by default");
+});

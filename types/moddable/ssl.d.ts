@@ -20,7 +20,8 @@ declare module "ssl/sdk-cert" {
 declare module "x509" {
 	const X509: {
 		decode(certificate: ByteBuffer): { tbs: Uint8Array; algo: object; sig: ArrayBuffer; spki: object };
-		decodeTBS(tbs: Uint8Array): { validity: { from: number; to: number } };
+		/** issuer and subject: the DER of each Name, for comparing byte for byte. */
+		decodeTBS(tbs: Uint8Array): { issuer: Uint8Array; subject: Uint8Array; validity: { from: number; to: number } };
 		decodeSPKI(certificate: ByteBuffer): object;
 		/** subjectAltName entries: tag 2 dNSName (a string), 7 iPAddress (bytes), ... */
 		decodeSAN(certificate: ByteBuffer): { tag: number; value: string | ArrayBuffer }[] | undefined;

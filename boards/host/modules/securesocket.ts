@@ -3,18 +3,24 @@
 // - ClientHello: TLS 1.2, the suites of src/tls/ciphersuites.ts (the table the device build
 //   uses) in its order, secp256r1 as the only group, ecdsa_secp256r1_sha256 and rsa_pkcs1_sha256
 //   as the only signature schemes, SNI = serverName (or host), sent for IP addresses too;
-// - the trusted certificate's dates checked against the board clock in the constructor, which
-//   throws "date validation failed" as CertificateManager.register does;
+// - trusted certificates: `certificate` (one, the SDK's) and `trustedCertificates` (the trust set,
+//   an array: src/tls/cert.ts on the device); each must be DER X.509 ("x509: malformed input");
+//   `certificate`'s dates are checked against the board clock in the constructor, which throws
+//   "date validation failed" as CertificateManager.register does, while a member of the set out of
+//   its dates is only left out; nothing trusted, nothing accepted;
 // - the server must send its chain (the SDK never matches the name of a leaf sent alone); the name
 //   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
 //   iPAddress; never the CN); the chain's dates against the board clock; each certificate sent
-//   must be signed by the next one, the last by the trusted one (or be it), each signer a CA, as
+//   must be signed by the next one, the last by a trusted one (or be one), each signer a CA, as
 //   src/tls/cert.ts checks on the device in place of the SDK's verify (OpenSSL alone would build its
 //   own path and ignore a certificate the device refuses);
+// - a client certificate (`clientCertificates`, `clientKey` as PKCS#8 DER) goes out only when the
+//   server asks for one; the SDK signs the handshake with RSA PKCS#1 v1.5 only, so a key that is
+//   not RSA PKCS#8 fails the handshake then (-2), and not before: the SDK parses it only then;
 // - every refusal is -2 and comes before 1.
 // Messages follow securesocket.js: 1 after the handshake, decrypted data in pieces of at most
 // 1024 bytes that must be read inside the callback, -1/-2 once and then the socket closes itself.
-import { X509Certificate, constants } from "node:crypto";
+import { createPrivateKey, X509Certificate, constants } from "node:crypto";
 import net, { isIPv4 } from "node:net";
 import { Duplex } from "node:stream";
 import tls from "node:tls";
@@ -55,8 +61,13 @@ export const DEVICE_HELLO = Object.freeze({
 	secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_ENCRYPT_THEN_MAC | 1,
 } satisfies tls.ConnectionOptions);
 
+type Der = ArrayBuffer | ArrayBufferView;
+
 export interface SecureOptions {
-	certificate?: ArrayBuffer | ArrayBufferView;	// trusted CA, DER; without it Node's default CAs
+	certificate?: Der;								// trusted CA, DER
+	trustedCertificates?: readonly Der[];			// more trusted CAs, DER (src/tls/trust.ts)
+	clientCertificates?: readonly Der[];			// the device's certificate (then intermediates), DER
+	clientKey?: Der;								// its private key, PKCS#8 DER
 	protocolVersion?: number;						// only TLS 1.2 is offered anyway
 	serverName?: string;							// SNI and the name the certificate must carry
 	verify?: boolean;								// false skips every certificate check
@@ -91,14 +102,19 @@ export default class SecureSocket {
 		if (version !== undefined && (version < 0x301 || version > 0x303))
 			throw new Error("protocolVersion: not supported");
 		const verify = secure.verify !== false;
-		const ca = secure.certificate === undefined ? undefined : trusted(secure.certificate, verify);
+		const ca = trustSet(secure, verify);
 		const name = "serverName" in secure ? secure.serverName! : host;
-		const chain = new ServerCertificates();
+		const client = clientCertificate(secure);
+		const chain = new ServerCertificates(() => {
+			if (client === "unusable")
+				this.#end(-2);		// the SDK's PKCS8.parse / PKCS1_5 sign throws on the CertificateRequest
+		});
 		const raw = this.#tcp = net.connect({ host, port: port ?? 0 });
 		const conn = tls.connect({
 			socket: this.#tap(raw, chain),
 			servername: name,
-			ca: ca?.toString(),
+			ca: ca.map(certificate => certificate.toString()),
+			...(client !== "unusable" && client),
 			...DEVICE_HELLO,
 			rejectUnauthorized: verify,
 			checkServerIdentity: () => undefined,		// the device's own rules, below
@@ -213,21 +229,53 @@ export default class SecureSocket {
 	}
 }
 
-// The trusted certificate, refused as CertificateManager.register refuses it.
-function trusted(certificate: ArrayBuffer | ArrayBufferView, verify: boolean): X509Certificate {
-	const der = ArrayBuffer.isView(certificate)
-		? Buffer.from(certificate.buffer, certificate.byteOffset, certificate.byteLength)
-		: Buffer.from(certificate);
-	let ca: X509Certificate;
+// What the socket trusts, refused as src/tls/cert.ts refuses it: `certificate` as the SDK's
+// CertificateManager.register (dates checked, throwing), `trustedCertificates` kept only while in
+// their dates (the device skips one out of its dates when it would be the anchor).
+function trustSet(secure: SecureOptions, verify: boolean): X509Certificate[] {
+	const set = secure.trustedCertificates ?? [];
+	if (!Array.isArray(set))
+		throw new Error("trustedCertificates: must be an array of DER certificates");
+	const members = set.map(decode);
+	if (secure.certificate === undefined)
+		return verify ? members.filter(validNow) : members;
+	const certificate = decode(secure.certificate);
+	if (verify && !validNow(certificate))
+		throw new Error("date validation failed");
+	return [certificate, ...(verify ? members.filter(validNow) : members)];
+}
+
+function decode(certificate: Der): X509Certificate {
 	try {
-		ca = new X509Certificate(der);
+		return new X509Certificate(bytes(certificate));
 	}
 	catch {
 		throw new Error("x509: malformed input");
 	}
-	if (verify && !validNow(ca))
-		throw new Error("date validation failed");
-	return ca;
+}
+
+function bytes(der: Der): Buffer {
+	return ArrayBuffer.isView(der) ? Buffer.from(der.buffer, der.byteOffset, der.byteLength) : Buffer.from(der);
+}
+
+// The client certificate as node:tls takes it; "unusable" where the SDK would fail once asked
+// (no key, not PKCS#8, not RSA); undefined without certificates: an empty list is sent if asked.
+function clientCertificate(secure: SecureOptions): { key: string; cert: string } | "unusable" | undefined {
+	const certificates = secure.clientCertificates;
+	if (certificates === undefined)
+		return undefined;
+	if (!Array.isArray(certificates))
+		throw new Error("clientCertificates: must be an array of DER certificates");
+	const cert = certificates.map(certificate => decode(certificate).toString()).join("");		// one chain
+	if (!cert.length)
+		return undefined;
+	try {
+		const key = createPrivateKey({ key: bytes(secure.clientKey!), format: "der", type: "pkcs8" });
+		return key.asymmetricKeyType === "rsa" ? { key: key.export({ type: "pkcs8", format: "pem" }) as string, cert } : "unusable";
+	}
+	catch {
+		return "unusable";
+	}
 }
 
 // Strictly inside the validity period, by the board clock (ssl_cert.js compares from < now < to).
@@ -236,28 +284,35 @@ function validNow(certificate: X509Certificate): boolean {
 	return Date.parse(certificate.validFrom) < now && now < Date.parse(certificate.validTo);
 }
 
-// The device's checks of the chain the server sent, with src/tls/cert.ts's traces; a refusal's
-// trace, or undefined to accept.
-function checkChain(chain: readonly Buffer[], name: string, ca: X509Certificate | undefined): string | undefined {
-	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it; so is any chain
-	// when nothing is trusted.
-	if ((chain.length < 2) || !ca)
+// The device's checks of the chain the server sent, with src/tls/cert.ts's traces, against the trust
+// set (`trusted`, already without members out of their dates); a refusal's trace, or undefined to accept.
+function checkChain(chain: readonly Buffer[], name: string, trusted: readonly X509Certificate[]): string | undefined {
+	// A leaf sent without its issuer is refused, as the SDK's ssl_cert.js refuses it.
+	if (chain.length < 2)
 		return `subjectAltName match failed for ${name}`;
+	// said here, not left to how node:tls treats an empty CA list (its own store must never count)
+	if (!trusted.length)
+		return "certificate: not signed by a trusted certificate";
 	const certificates = chain.map(der => new X509Certificate(der));
 	if (!certificates.every(validNow))
 		return "date validation failed on received certificate";
 	for (let i = 0; i < certificates.length; i++) {
 		const last = i === certificates.length - 1;
-		if (last && certificates[i].raw.equals(ca.raw))
-			break;		// the server sent the trusted certificate itself
+		if (last && trusted.some(certificate => certificates[i].raw.equals(certificate.raw)))
+			break;		// the server sent a trusted certificate itself
 		if (i && !certificates[i].ca)
 			return "certificate: an issuer in the chain is not a CA certificate";
-		if (!certificates[i].verify((last ? ca : certificates[i + 1]).publicKey))
-			return last ? "certificate: not signed by the trusted certificate" : "certificate: not signed by the next one in the chain";
+		if (last ? !anchored(certificates[i], trusted) : !certificates[i].verify(certificates[i + 1].publicKey))
+			return last ? "certificate: not signed by a trusted certificate" : "certificate: not signed by the next one in the chain";
 	}
 	if (!leafNames(certificates[0]).some(entry => matches(entry, name.toLowerCase())))
 		return `subjectAltName match failed for ${name}`;
 	return undefined;
+}
+
+// Whether a trusted certificate named as `certificate`'s issuer signed it (cert.ts's #anchored).
+function anchored(certificate: X509Certificate, trusted: readonly X509Certificate[]): boolean {
+	return trusted.some(candidate => (candidate.subject === certificate.issuer) && certificate.verify(candidate.publicKey));
 }
 
 // The leaf's subjectAltName entries the SDK looks at: dNSName (lowercased) and IPv4 addresses.
@@ -281,6 +336,10 @@ function matches(entry: string, name: string): boolean {
 // The certificate list of the server's Certificate message, read from its handshake records.
 class ServerCertificates {
 	list: Buffer[] = [];
+	#requested: () => void;			// called on a CertificateRequest
+	constructor(requested: () => void) {
+		this.#requested = requested;
+	}
 	#records = Buffer.alloc(0);		// server bytes not yet parsed into records
 	#handshake = Buffer.alloc(0);	// handshake messages not yet complete
 	#done = false;					// ChangeCipherSpec seen: what follows is encrypted
@@ -307,6 +366,8 @@ class ServerCertificates {
 			const length = this.#handshake.readUIntBE(1, 3);
 			if (this.#handshake.length < 4 + length)
 				return;
+			if (this.#handshake[0] === 13)
+				this.#requested();
 			if (this.#handshake[0] === 11)		// Certificate: 3-byte list length, then 3-byte-length DER each
 				for (let at = 7; at < 4 + length; at += 3 + this.#handshake.readUIntBE(at, 3))
 					this.list.push(Buffer.from(this.#handshake.subarray(at + 3, at + 3 + this.#handshake.readUIntBE(at, 3))));

@@ -10,8 +10,8 @@ const OVERHEAD = 128;
 export default class SecureSocket extends ScriptedSocket {
 	ssl: { clientCipher: string | null; alert?: { level: number; description: number } } = { clientCipher: null };
 
-	constructor(dictionary: { host: string; port: number; secure: { serverName?: string; certificate?: unknown } }) {
-		if (!dictionary.secure?.certificate)
+	constructor(dictionary: { host: string; port: number; secure: { serverName?: string; certificate?: unknown; trustedCertificates?: unknown[] } }) {
+		if (!dictionary.secure?.certificate && !dictionary.secure?.trustedCertificates?.length)
 			throw new Error("securesocket: no certificate");
 		super(dictionary.host, dictionary.port, dictionary.secure.serverName, PIECE, OVERHEAD);
 	}

@@ -1,0 +1,38 @@
+// What a SecureSocket of the device is given: the trust set (src/tls/trust.ts makes it from the
+// settings) and the name the server's certificate must carry. One place, so the MQTT socket and the
+// OTA download trust the same certificates and make the same checks.
+
+// The CA certificates (DER) a server's chain may lead to, for src/tls/cert.ts (our ssl/cert).
+export type TrustSet = readonly ByteBuffer[];
+
+// The device's own certificate, for a server that asks for one (IoTDA's X.509 authentication):
+// the certificate first, then any intermediates, and its private key as PKCS#8 DER. Moddable's TLS
+// signs the handshake with PKCS#1 v1.5 only (ssl_handshake.js certificateVerify, pkcs8.js "RSA
+// only"), so the key must be RSA: an EC key fails the handshake.
+export interface ClientCertificate {
+	readonly certificates: readonly ByteBuffer[];
+	readonly key: ByteBuffer;
+}
+
+// A SecureSocket's `secure` dictionary.
+export interface SecureOptions {
+	readonly trustedCertificates: TrustSet;
+	readonly protocolVersion: number;
+	readonly serverName: string;
+	readonly verify: boolean;
+	readonly clientCertificates?: readonly ByteBuffer[];
+	readonly clientKey?: ByteBuffer;
+}
+
+// The `secure` dictionary of a SecureSocket that trusts `trust` and checks `serverName` (also the
+// SNI), presenting `client` when the server asks for a certificate.
+export function secureOptions(trust: TrustSet, serverName: string, client?: ClientCertificate): SecureOptions {
+	return {
+		trustedCertificates: trust,
+		protocolVersion: 0x303,		// TLS 1.2 (IoTDA's minimum)
+		serverName,
+		verify: true,
+		clientCertificates: client?.certificates,
+		clientKey: client?.key,
+	};
+}
