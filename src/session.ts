@@ -101,6 +101,7 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 const HEALTHY_MS = 60_000;
 const DUP = 0x08;
 
+// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Session {
 	// What every attempt's Connection reports to: methods of this nested class (it may call the
 	// session's private methods), not closures, which cost XS about ten slots each and would be
@@ -117,13 +118,13 @@ export class Session {
 			session.#connection!.send(connect);
 		}
 		onPacket(packet: Packet): void {
-			this.#session.#receive(packet);
+			this.#session.receive(packet);
 		}
 		onDrain(): void {
-			this.#session.#flushOutbox();
+			this.#session.flushOutbox();
 		}
 		onClose(reason: string): void {
-			this.#session.#drop(reason);
+			this.#session.drop(reason);
 		}
 	};
 
@@ -144,7 +145,7 @@ export class Session {
 	#authRetryMs: number;
 	#maxInflight: number;
 	#now: () => number;
-	#clockTrusted: () => boolean;
+	#clockTrusted: (() => boolean) | undefined;	// undefined: clockValid(now())
 	#timers: Timers;
 	#random: () => number;
 	#log: (line: string) => void;
@@ -197,8 +198,9 @@ export class Session {
 		this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
 		this.#backoff = backoff;
 		this.#maxInflight = options.maxInflight ?? 16;
-		const now = this.#now = options.now ?? Date.now;
-		this.#clockTrusted = options.clockTrusted ?? (() => clockValid(now()));
+		this.#now = options.now ?? Date.now;
+		// No default closure: in this preloaded module it would copy its code into the heap.
+		this.#clockTrusted = options.clockTrusted;
 		this.#timers = options.timers ?? moddableTimers;
 		this.#random = options.random ?? Math.random;
 		this.#log = options.log ?? traceLine;
@@ -228,14 +230,14 @@ export class Session {
 
 	start(): void {
 		if (("idle" === this.#state) || ("stopped" === this.#state))
-			this.#attemptNow();
+			this.attemptNow();
 	}
 
 	// Ends the session for good: DISCONNECT if online, no further attempts.
 	stop(): void {
 		if ("online" === this.#state)
 			this.#connection!.send(encodeDisconnect());
-		this.#shut();
+		this.shut();
 		this.#state = "stopped";
 	}
 
@@ -245,7 +247,7 @@ export class Session {
 		checkTopicFilter(filter, "filter");
 		this.#routes.push({ filter, receive });
 		if ("online" === this.#state)
-			this.#subscribe([filter]);
+			this.subscribeFilters([filter]);
 	}
 
 	// QoS 1 (default): kept until PUBACK (then onAck runs), sent when online and the write queue has
@@ -262,12 +264,12 @@ export class Session {
 		}
 		if (this.#inflight.size >= this.#maxInflight)
 			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
-		const messageId = this.#nextId();
+		const messageId = this.nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
 		this.#inflight.set(messageId, message);
 		this.#waiting++;
 		// Behind messages still waiting for room, to keep the publish order.
-		return ("online" === this.#state) && (1 === this.#waiting) && this.#queue(message);
+		return ("online" === this.#state) && (1 === this.#waiting) && this.queue(message);
 	}
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
@@ -280,9 +282,9 @@ export class Session {
 		return this.publish(messagesUpTopic(this.deviceId), payload, 1, onAck);
 	}
 
-	#attemptNow(): void {
+	private attemptNow(): void {
 		const now = this.#now();
-		const signType = this.#clockTrusted() ? 1 : 0;
+		const signType = (this.#clockTrusted?.() ?? clockValid(now)) ? 1 : 0;
 		if (!signType)
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
@@ -299,46 +301,46 @@ export class Session {
 		catch (e) {
 			// Bad deviceId/secret/authType: no retry can fix configuration.
 			this.#state = "stopped";
-			this.#report(e);
+			this.report(e);
 			return;
 		}
 		this.#state = "connecting";
-		this.#timer = this.#timers.once(() => this.#drop(`no CONNACK within ${this.#connectTimeoutMs} ms`), this.#connectTimeoutMs);
+		this.#timer = this.#timers.once(() => this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`), this.#connectTimeoutMs);
 		try {
 			this.#connection = new Connection(this.#transport, this.#link);
 		}
 		catch (e) {
-			this.#drop(`socket: ${(e as Error).message}`);
+			this.drop(`socket: ${(e as Error).message}`);
 		}
 	}
 
-	#receive(packet: Packet): void {
+	private receive(packet: Packet): void {
 		switch (packet.type) {
 			case CONNACK:
 				if ("connecting" !== this.#state)
-					return this.#drop("protocol error: unexpected CONNACK");
+					return this.drop("protocol error: unexpected CONNACK");
 				if (packet.returnCode)
-					return this.#refused(packet.returnCode);
+					return this.refused(packet.returnCode);
 				if (packet.sessionPresent)
-					return this.#drop("protocol error: session present after a clean-session CONNECT");
-				return this.#online();
+					return this.drop("protocol error: session present after a clean-session CONNECT");
+				return this.online();
 			case PUBLISH:
-				if ((1 === packet.qos) && !this.#control(encodePuback(packet.messageId!)))
+				if ((1 === packet.qos) && !this.control(encodePuback(packet.messageId!)))
 					return;
-				return this.#deliver(packet.topic, packet.payload);
+				return this.deliver(packet.topic, packet.payload);
 			case PUBACK: {
 				// Only for a message this connection carried: a stray id must not unqueue a waiting one.
 				const message = this.#inflight.get(packet.messageId);
 				if (message?.queued) {
 					this.#inflight.delete(packet.messageId);
-					this.#isolate(message.onAck);
+					this.isolate(message.onAck);
 				}
 				return;
 			}
 			case SUBACK: {
 				const filters = this.#subscribing?.get(packet.messageId);
 				this.#subscribing?.delete(packet.messageId);
-				packet.granted.forEach((granted, i) => (0x80 === granted) && this.#report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
+				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
 				return;
 			}
 			case PINGRESP:
@@ -350,25 +352,25 @@ export class Session {
 		}
 	}
 
-	#online(): void {
+	private online(): void {
 		this.#timers.clear(this.#timer);
 		this.#state = "online";
 		this.#period = 0;
 		this.#timer = this.#timers.once(() => this.#attempt = 0, Math.min(HEALTHY_MS, this.#keepaliveMs));
-		this.#keepaliveTimer = this.#timers.repeat(() => this.#tick(), this.#keepaliveMs);
+		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), this.#keepaliveMs);
 		if (this.#routes.length)
-			this.#subscribe(this.#routes.map(route => route.filter));
+			this.subscribeFilters(this.#routes.map(route => route.filter));
 		this.#waiting = this.#inflight.size;
 		for (const message of this.#inflight.values()) {
 			message.queued = false;
 			if (message.sent)
 				message.packet[0] |= DUP;
 		}
-		this.#flushOutbox();
+		this.flushOutbox();
 		if ("online" !== this.#state)
 			return;		// a write failed and already scheduled the next attempt
 		this.#log("iotda: connected");
-		this.#isolate(this.onConnected);
+		this.isolate(this.onConnected);
 	}
 
 	// Every keepalive period a PINGREQ, sent or not: any packet would satisfy the broker, but only an
@@ -376,47 +378,47 @@ export class Session {
 	// notices a stalled link. Half a period later, the PINGRESP deadline. A QoS 1 message that was
 	// queued before the previous period began and is still without PUBACK drops the link too: it is
 	// resent, with DUP, after the reconnect.
-	#tick(): void {
+	private tick(): void {
 		if (this.#pingPending)
-			return this.#drop("no PINGRESP within half the keepalive");
+			return this.drop("no PINGRESP within half the keepalive");
 		const period = ++this.#period;
 		for (const message of this.#inflight.values())
 			if (message.queued && (message.period < period - 1))
-				return this.#drop("no PUBACK within the keepalive");
-		if (!this.#control(encodePingreq()))
+				return this.drop("no PUBACK within the keepalive");
+		if (!this.control(encodePingreq()))
 			return;
 		this.#pingPending = true;
 		this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs / 2);
 	}
 
-	#refused(code: number): void {
+	private refused(code: number): void {
 		const reason = `CONNACK ${code}: ${refusals[code] ?? "refused"}`;
-		this.#report(new Error(reason));
+		this.report(new Error(reason));
 		// 2, 4 and 5 mean the platform rejects this device's configuration: retrying soon cannot
 		// help and hammering the platform may get the device throttled.
 		const hold = (2 === code) || (4 === code) || (5 === code);
-		this.#wait(reason, hold ? holdDelay(this.#authRetryMs, this.#random) : this.#nextBackoff());
+		this.wait(reason, hold ? holdDelay(this.#authRetryMs, this.#random) : this.nextBackoff());
 	}
 
-	#drop(reason: string): void {
+	private drop(reason: string): void {
 		if (("connecting" === this.#state) || ("online" === this.#state))
-			this.#wait(reason, this.#nextBackoff());
+			this.wait(reason, this.nextBackoff());
 	}
 
-	#nextBackoff(): number {
+	private nextBackoff(): number {
 		return backoffDelay(this.#backoff, this.#attempt++, this.#random);
 	}
 
-	#wait(reason: string, retryMs: number): void {
-		this.#shut();
+	private wait(reason: string, retryMs: number): void {
+		this.shut();
 		this.#state = "waiting";
 		this.#log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.#timers.once(() => this.#attemptNow(), retryMs);
-		this.#isolate(this.onDisconnected, reason, retryMs);
+		this.#timer = this.#timers.once(() => this.attemptNow(), retryMs);
+		this.isolate(this.onDisconnected, reason, retryMs);
 	}
 
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
-	#shut(): void {
+	private shut(): void {
 		this.#timers.clear(this.#timer);
 		this.#timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
@@ -428,20 +430,20 @@ export class Session {
 
 	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
 	// stopped reading while it keeps sending: drop the link rather than buffer without bound.
-	#control(packet: Uint8Array): boolean {
+	private control(packet: Uint8Array): boolean {
 		if (this.#connection!.send(packet))
 			return true;
-		this.#drop("write queue full: the broker stopped reading");
+		this.drop("write queue full: the broker stopped reading");
 		return false;
 	}
 
-	#subscribe(filters: readonly string[]): void {
-		const messageId = this.#nextId();
-		if (this.#control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
+	private subscribeFilters(filters: readonly string[]): void {
+		const messageId = this.nextId();
+		if (this.control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
 			(this.#subscribing ??= new Map()).set(messageId, filters);
 	}
 
-	#queue(message: Outgoing): boolean {
+	private queue(message: Outgoing): boolean {
 		if (!this.#connection!.send(message.packet))
 			return false;
 		message.sent = message.queued = true;
@@ -451,42 +453,42 @@ export class Session {
 	}
 
 	// Hands waiting QoS 1 messages to the connection, in order, while the write queue takes them.
-	#flushOutbox(): void {
+	private flushOutbox(): void {
 		if (!this.#waiting || ("online" !== this.#state))
 			return;
 		for (const message of this.#inflight.values())
-			if (!message.queued && !this.#queue(message))
+			if (!message.queued && !this.queue(message))
 				return;
 	}
 
 	// Message ids 1-65535, skipping ids still awaiting PUBACK.
-	#nextId(): number {
+	private nextId(): number {
 		do
 			this.#lastId = (this.#lastId % 65535) + 1;
 		while (this.#inflight.has(this.#lastId));
 		return this.#lastId;
 	}
 
-	#deliver(topic: string, payload: Uint8Array): void {
+	private deliver(topic: string, payload: Uint8Array): void {
 		const route = this.#routes.find(route => topicMatches(route.filter, topic));
 		if (route)
-			this.#isolate(route.receive, topic, payload);
+			this.isolate(route.receive, topic, payload);
 		else
 			this.#log(`iotda: ignored message on ${JSON.stringify(topic)}`);
 	}
 
 	// Runs a user or feature callback; what it throws is reported, never passed up into the parser,
 	// the timer or the socket callback that called us.
-	#isolate<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
+	private isolate<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
 		try {
 			callback?.apply(this, args);
 		}
 		catch (e) {
-			this.#report(e);
+			this.report(e);
 		}
 	}
 
-	#report(error: unknown): void {
+	private report(error: unknown): void {
 		const e = error instanceof Error ? error : new Error(String(error));
 		try {
 			if (this.onError)
