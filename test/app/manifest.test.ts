@@ -72,6 +72,16 @@ test("the SDK's ssl_cert builds as ssl/sdk-cert, named before the SDK's ssl/* na
 	assert.ok(includes.indexOf(fragment) < includes.indexOf("$(MODDABLE)/modules/crypt/tls.json"), `${fragment} comes before tls.json`);
 });
 
+// mcconfig links only the modules the manifest names: a missing one builds, then stops xsl with
+// 'ReferenceError: module "./requests" not found'.
+test("manifest.json names every module of ours that main reaches", () => {
+	const modules = ourModules();
+	const named = new Set(modules.values());
+	for (const file of imports(modules.get("main")!))
+		if (file.startsWith(ROOT))
+			assert.ok(named.has(file), `${file.slice(ROOT.length)} is imported but manifest.json does not name it`);
+});
+
 test("no preloaded module imports preference, directly or through another module", () => {
 	const modules = ourModules();
 	const preloaded = (manifest.preload as string[]).flatMap(name => name.endsWith("/*")
