@@ -99,6 +99,8 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
+// Iterated in place of the outbox before the first QoS 1 publish made it; frozen, so in flash.
+const noMessages: readonly Outgoing[] = Object.freeze([]);
 const DUP = 0x08;
 
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
@@ -160,10 +162,12 @@ export class Session {
 	#pingPending = false;
 	#period = 0;				// keepalive periods since CONNACK
 	#lastId = 0;
-	#inflight = new Map<number, Outgoing>();	// QoS 1 by message id, in publish order
+	// Made by the first use (QoS 1 publish, subscribe): nothing waits in them during the first TLS
+	// handshake, the memory peak.
+	#inflight: Map<number, Outgoing> | undefined;	// QoS 1 by message id, in publish order
 	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
 	#dropped = 0;
-	#routes: { filter: string; receive: Receiver }[] = [];
+	#routes: { filter: string; receive: Receiver }[] | undefined;
 	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
@@ -215,7 +219,7 @@ export class Session {
 
 	// QoS 1 messages not yet acknowledged (including those queued while offline).
 	get pending(): number {
-		return this.#inflight.size;
+		return this.#inflight?.size ?? 0;
 	}
 
 	// QoS 0 messages not sent: offline, or the write queue was full.
@@ -245,7 +249,7 @@ export class Session {
 	// topic it matches to `receive` (the first matching filter wins). A throw in `receive` is reported.
 	subscribe(filter: string, receive: Receiver): void {
 		checkTopicFilter(filter, "filter");
-		this.#routes.push({ filter, receive });
+		(this.#routes ??= []).push({ filter, receive });
 		if ("online" === this.#state)
 			this.subscribeFilters([filter]);
 	}
@@ -262,11 +266,12 @@ export class Session {
 			this.#dropped++;
 			return false;
 		}
-		if (this.#inflight.size >= this.#maxInflight)
+		const inflight = this.#inflight ??= new Map();
+		if (inflight.size >= this.#maxInflight)
 			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
 		const messageId = this.nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
-		this.#inflight.set(messageId, message);
+		inflight.set(messageId, message);
 		this.#waiting++;
 		// Behind messages still waiting for room, to keep the publish order.
 		return ("online" === this.#state) && (1 === this.#waiting) && this.queue(message);
@@ -330,9 +335,9 @@ export class Session {
 				return this.deliver(packet.topic, packet.payload);
 			case PUBACK: {
 				// Only for a message this connection carried: a stray id must not unqueue a waiting one.
-				const message = this.#inflight.get(packet.messageId);
+				const message = this.#inflight?.get(packet.messageId);
 				if (message?.queued) {
-					this.#inflight.delete(packet.messageId);
+					this.#inflight!.delete(packet.messageId);
 					this.isolate(message.onAck);
 				}
 				return;
@@ -358,10 +363,10 @@ export class Session {
 		this.#period = 0;
 		this.#timer = this.#timers.once(() => this.#attempt = 0, Math.min(HEALTHY_MS, this.#keepaliveMs));
 		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), this.#keepaliveMs);
-		if (this.#routes.length)
+		if (this.#routes)
 			this.subscribeFilters(this.#routes.map(route => route.filter));
-		this.#waiting = this.#inflight.size;
-		for (const message of this.#inflight.values()) {
+		this.#waiting = this.#inflight?.size ?? 0;
+		for (const message of (this.#inflight?.values() ?? noMessages)) {
 			message.queued = false;
 			if (message.sent)
 				message.packet[0] |= DUP;
@@ -382,7 +387,7 @@ export class Session {
 		if (this.#pingPending)
 			return this.drop("no PINGRESP within half the keepalive");
 		const period = ++this.#period;
-		for (const message of this.#inflight.values())
+		for (const message of (this.#inflight?.values() ?? noMessages))
 			if (message.queued && (message.period < period - 1))
 				return this.drop("no PUBACK within the keepalive");
 		if (!this.control(encodePingreq()))
@@ -456,7 +461,7 @@ export class Session {
 	private flushOutbox(): void {
 		if (!this.#waiting || ("online" !== this.#state))
 			return;
-		for (const message of this.#inflight.values())
+		for (const message of this.#inflight!.values())
 			if (!message.queued && !this.queue(message))
 				return;
 	}
@@ -465,12 +470,12 @@ export class Session {
 	private nextId(): number {
 		do
 			this.#lastId = (this.#lastId % 65535) + 1;
-		while (this.#inflight.has(this.#lastId));
+		while (this.#inflight?.has(this.#lastId));
 		return this.#lastId;
 	}
 
 	private deliver(topic: string, payload: Uint8Array): void {
-		const route = this.#routes.find(route => topicMatches(route.filter, topic));
+		const route = this.#routes?.find(route => topicMatches(route.filter, topic));
 		if (route)
 			this.isolate(route.receive, topic, payload);
 		else
