@@ -156,8 +156,11 @@ export class Session {
 	#connection: Connection | undefined;
 	#link = new Session.#Link(this);
 	#connect: Uint8Array | undefined;	// the attempt's CONNECT, until the link opens
-	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
-	#keepaliveTimer: unknown;	// PINGREQ every keepalive period, or the PINGRESP deadline half a period after it
+	#timer: unknown;			// connect timeout, or the wait before the next attempt
+	// While online: first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
+	// deadline half a period after one. One timer, so a connect makes one closure, not two.
+	#keepaliveTimer: unknown;
+	#healthy = false;			// this link stayed up long enough to reset the backoff
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
 	#pingPending = false;
 	#period = 0;				// keepalive periods since CONNACK
@@ -359,10 +362,11 @@ export class Session {
 
 	private online(): void {
 		this.#timers.clear(this.#timer);
+		this.#timer = undefined;
 		this.#state = "online";
 		this.#period = 0;
-		this.#timer = this.#timers.once(() => this.#attempt = 0, Math.min(HEALTHY_MS, this.#keepaliveMs));
-		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), this.#keepaliveMs);
+		this.#healthy = false;
+		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), Math.min(HEALTHY_MS, this.#keepaliveMs));
 		if (this.#routes)
 			this.subscribeFilters(this.#routes.map(route => route.filter));
 		this.#waiting = this.#inflight?.size ?? 0;
@@ -384,6 +388,12 @@ export class Session {
 	// queued before the previous period began and is still without PUBACK drops the link too: it is
 	// resent, with DUP, after the reconnect.
 	private tick(): void {
+		if (!this.#healthy) {
+			this.#healthy = true;
+			this.#attempt = 0;
+			if (this.#keepaliveMs > HEALTHY_MS)
+				return this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs - HEALTHY_MS);
+		}
 		if (this.#pingPending)
 			return this.drop("no PINGRESP within half the keepalive");
 		const period = ++this.#period;

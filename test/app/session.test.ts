@@ -419,6 +419,32 @@ test("a link that stayed up a keepalive period counts as healthy: the backoff st
 	}
 });
 
+// The keepalive timer first marks the link healthy, a minute after CONNACK, and only then keeps the
+// keepalive: the first PINGREQ must still come a whole keepalive after CONNACK.
+test("a keepalive over a minute: healthy after one minute, the first PINGREQ a keepalive after CONNACK", async () => {
+	const scripted = await scriptedBroker(certs, (link, packet) => {
+		answer(link, packet);
+		if (packet.cmd === "connect" && scripted.links.length <= 2)
+			link.socket.end();
+	});
+	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 120, random: () => 0.99 });
+	const pings = () => scripted.links[2].received.filter(packet => packet.cmd === "pingreq").length;
+	try {
+		session.start();
+		await until(() => record.connected === 3, "the third login");
+		await sleep(900);		// 90 s scaled: healthy at 60 s, no PINGREQ before 120 s
+		assert.equal(pings(), 0, "a PINGREQ before the keepalive");
+		await until(() => pings() === 1, "the first PINGREQ");
+		scripted.links[2].socket.end();
+		await until(() => record.disconnects.length === 3, "the third drop");
+		assert.deepEqual(record.disconnects.map(d => d.retryMs), [990, 1980, 990]);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
 test("no PUBACK within a keepalive period drops the link; the message is resent with DUP after the reconnect", async () => {
 	let withhold = true;
 	const scripted = await scriptedBroker(certs, (link, packet) => {
