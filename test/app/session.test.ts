@@ -378,12 +378,18 @@ test("the CONNECT carries the credentials the attempt logged, though the hour tu
 	session.stop();
 });
 
-test("a broker that accepts every login and drops it at once gets logins backing off, not one a second", async () => {
+// A scripted broker that accepts every login and ends the first `drops` links right after CONNACK.
+async function droppingBroker(drops = Infinity) {
 	const scripted = await scriptedBroker(certs, (link, packet) => {
 		answer(link, packet);
-		if (packet.cmd === "connect")
+		if (packet.cmd === "connect" && scripted.links.length <= drops)
 			link.socket.end();
 	});
+	return scripted;
+}
+
+test("a broker that accepts every login and drops it at once gets logins backing off, not one a second", async () => {
+	const scripted = await droppingBroker();
 	const { session, record } = open({ deviceId: "good", port: scripted.port, random: () => 0.99, retryCapMs: 120_000 });
 	try {
 		session.start();
@@ -399,11 +405,7 @@ test("a broker that accepts every login and drops it at once gets logins backing
 });
 
 test("a link that stayed up a keepalive period counts as healthy: the backoff starts over", async () => {
-	const scripted = await scriptedBroker(certs, (link, packet) => {
-		answer(link, packet);
-		if (packet.cmd === "connect" && scripted.links.length <= 3)
-			link.socket.end();
-	});
+	const scripted = await droppingBroker(3);
 	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 30, random: () => 0.99 });
 	try {
 		session.start();
@@ -422,11 +424,7 @@ test("a link that stayed up a keepalive period counts as healthy: the backoff st
 // The keepalive timer first marks the link healthy, a minute after CONNACK, and only then keeps the
 // keepalive: the first PINGREQ must still come a whole keepalive after CONNACK.
 test("a keepalive over a minute: healthy after one minute, the first PINGREQ a keepalive after CONNACK", async () => {
-	const scripted = await scriptedBroker(certs, (link, packet) => {
-		answer(link, packet);
-		if (packet.cmd === "connect" && scripted.links.length <= 2)
-			link.socket.end();
-	});
+	const scripted = await droppingBroker(2);
 	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 120, random: () => 0.99 });
 	const pings = () => scripted.links[2].received.filter(packet => packet.cmd === "pingreq").length;
 	try {
