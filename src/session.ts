@@ -313,13 +313,18 @@ export class Session {
 			return;
 		}
 		this.#state = "connecting";
-		this.#timer = this.#timers.once(() => this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`), this.#connectTimeoutMs);
+		// A short closure: XS copies its code, literals included, into the heap.
+		this.#timer = this.#timers.once(() => this.connectTimedOut(), this.#connectTimeoutMs);
 		try {
 			this.#connection = new Connection(this.#transport, this.#link);
 		}
 		catch (e) {
 			this.drop(`socket: ${(e as Error).message}`);
 		}
+	}
+
+	private connectTimedOut(): void {
+		this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`);
 	}
 
 	private receive(packet: Packet): void {
