@@ -41,6 +41,7 @@ const READABLE = 2;
 const WRITABLE = 3;
 const ERROR = -2;
 
+// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Connection {
 	#socket: Stream | undefined;
 	#open = false;
@@ -66,7 +67,7 @@ export class Connection {
 		const { host, port, secure } = options;
 		const socket = (secure ? new SecureSocket({ host, port, secure }) : new Socket({ host, port })) as unknown as Stream;
 		this.#socket = socket;
-		socket.callback = message => this.#message(message);
+		socket.callback = message => this.message(message);
 	}
 
 	// Queues one complete packet (the codec's output) and writes as much as the socket takes; false,
@@ -79,7 +80,7 @@ export class Connection {
 		}
 		this.#queue.push(packet);
 		this.#queued += packet.length;
-		this.#flush();
+		this.flush();
 		return true;
 	}
 
@@ -98,7 +99,7 @@ export class Connection {
 		socket?.close();
 	}
 
-	#message(message: number): void {
+	private message(message: number): void {
 		const socket = this.#socket;
 		if (!socket)
 			return;
@@ -109,23 +110,23 @@ export class Connection {
 			// clear. Only a handshake that set up its cipher counts.
 			const tls = socket.ssl;
 			if (this.#secure && (!tls?.clientCipher || (undefined !== tls.alert)))
-				return this.#fail("connect failed: the TLS handshake ended without keys (alert from the server)");
+				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
 			this.#open = true;
 			// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
 			this.#parser = new Parser(this.#maxPacketSize, packet => this.#socket && this.#events.onPacket(packet));
 			this.#events.onOpen();
-			this.#flush();
+			this.flush();
 		}
 		else if (READABLE === message) {
 			try {
 				this.#parser!.push(new Uint8Array(socket.read(ArrayBuffer)));	// Moddable's sockets deliver data only once open
 			}
 			catch (e) {
-				this.#fail(`protocol error: ${(e as Error).message}`);
+				this.fail(`protocol error: ${(e as Error).message}`);
 			}
 		}
 		else if (WRITABLE === message) {
-			this.#flush();
+			this.flush();
 			// From the socket's callback only: a refused sender retrying from inside send() would nest.
 			if (this.#refused && !this.#queue.length && this.#socket) {
 				this.#refused = false;
@@ -136,14 +137,14 @@ export class Connection {
 			// Moddable's TLS reports a refused handshake (bad certificate, wrong name) as an error
 			// before "connected", so the reason says which phase failed.
 			const phase = this.#open ? "connection" : "connect";
-			this.#fail(ERROR === message ? `${phase} failed (socket or TLS error)` : `${phase} closed by peer`);
+			this.fail(ERROR === message ? `${phase} failed (socket or TLS error)` : `${phase} closed by peer`);
 		}
 	}
 
 	// Writes queued bytes in order while the socket has room. A packet larger than the free space
 	// goes out in consecutive pieces on consecutive "writable" messages; nothing else is written
 	// between its pieces, so the broker always sees whole packets in sequence.
-	#flush(): void {
+	private flush(): void {
 		const socket = this.#socket;
 		if (!socket || !this.#open)
 			return;
@@ -165,11 +166,11 @@ export class Connection {
 			}
 		}
 		catch (e) {
-			this.#fail(`socket: ${(e as Error).message}`);
+			this.fail(`socket: ${(e as Error).message}`);
 		}
 	}
 
-	#fail(reason: string): void {
+	private fail(reason: string): void {
 		if (!this.#socket)
 			return;		// the owner closed it meanwhile (e.g. from inside onPacket)
 		this.close();

@@ -102,11 +102,14 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
+// Iterated in place of the outbox before the first QoS 1 publish made it; frozen, so in flash.
+const noMessages: readonly Outgoing[] = Object.freeze([]);
 const DUP = 0x08;
 // IoTDA's uplink limits: a message's payload, and messages a second per device connection.
 const PAYLOAD_MAX = 1024 * 1024;
 const UPLINK_PER_SECOND = 50;
 
+// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Session {
 	// What every attempt's Connection reports to: methods of this nested class (it may call the
 	// session's private methods), not closures, which cost XS about ten slots each and would be
@@ -123,13 +126,13 @@ export class Session {
 			session.#connection!.send(connect);
 		}
 		onPacket(packet: Packet): void {
-			this.#session.#receive(packet);
+			this.#session.receive(packet);
 		}
 		onDrain(): void {
-			this.#session.#flushOutbox();
+			this.#session.flushOutbox();
 		}
 		onClose(reason: string): void {
-			this.#session.#drop(reason);
+			this.#session.drop(reason);
 		}
 	};
 
@@ -150,7 +153,7 @@ export class Session {
 	#authRetryMs: number;
 	#maxInflight: number;
 	#now: () => number;
-	#clockTrusted: () => boolean;
+	#clockTrusted: (() => boolean) | undefined;	// undefined: clockValid(now())
 	#timers: Timers;
 	#random: () => number;
 	#log: (line: string) => void;
@@ -159,18 +162,24 @@ export class Session {
 	#connection: Connection | undefined;
 	#link = new Session.#Link(this);
 	#connect: Uint8Array | undefined;	// the attempt's CONNECT, until the link opens
-	#timer: unknown;			// connect timeout, the healthy mark while online, or the wait before the next attempt
-	#keepaliveTimer: unknown;	// PINGREQ every keepalive period, or the PINGRESP deadline half a period after it
+	#timer: unknown;			// connect timeout, or the wait before the next attempt
+	// While online: first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
+	// deadline half a period after one. One timer, so a connect makes one closure, not two.
+	#keepaliveTimer: unknown;
+	#healthy = false;			// this link stayed up long enough to reset the backoff
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
 	#pingPending = false;
 	#period = 0;				// keepalive periods since CONNACK
 	#lastId = 0;
-	#inflight = new Map<number, Outgoing>();	// QoS 1 by message id, in publish order
+	// Made by the first use (QoS 1 publish, subscribe): nothing waits in them during the first TLS
+	// handshake, the memory peak.
+	#inflight: Map<number, Outgoing> | undefined;	// QoS 1 by message id, in publish order
 	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
 	#dropped = 0;
-	#routes: { filter: string; receive: Receiver }[] = [];
-	#uplinkTimes = new Float64Array(UPLINK_PER_SECOND).fill(-Infinity);	// now() of the last publishes, a ring
-	#uplinkNext = 0;			// the ring's oldest entry, overwritten by the next publish
+	#routes: { filter: string; receive: Receiver }[] | undefined;
+	// now() of the last publishes, a ring made by the first publish; the next one overwrites #uplinkNext
+	#uplinkTimes: Float64Array | undefined;
+	#uplinkNext = 0;
 	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
@@ -210,8 +219,9 @@ export class Session {
 		this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
 		this.#backoff = backoff;
 		this.#maxInflight = options.maxInflight ?? 16;
-		const now = this.#now = options.now ?? Date.now;
-		this.#clockTrusted = options.clockTrusted ?? (() => clockValid(now()));
+		this.#now = options.now ?? Date.now;
+		// No default closure: in this preloaded module it would copy its code into the heap.
+		this.#clockTrusted = options.clockTrusted;
 		this.#timers = options.timers ?? moddableTimers;
 		this.#random = options.random ?? Math.random;
 		this.#log = options.log ?? traceLine;
@@ -232,7 +242,7 @@ export class Session {
 
 	// QoS 1 messages not yet acknowledged (including those queued while offline).
 	get pending(): number {
-		return this.#inflight.size;
+		return this.#inflight?.size ?? 0;
 	}
 
 	// QoS 0 messages not sent: offline, or the write queue was full.
@@ -247,14 +257,14 @@ export class Session {
 
 	start(): void {
 		if (("idle" === this.#state) || ("stopped" === this.#state))
-			this.#attemptNow();
+			this.attemptNow();
 	}
 
 	// Ends the session for good: DISCONNECT if online, no further attempts.
 	stop(): void {
 		if ("online" === this.#state)
 			this.#connection!.send(encodeDisconnect());
-		this.#shut();
+		this.shut();
 		this.#state = "stopped";
 	}
 
@@ -262,9 +272,9 @@ export class Session {
 	// topic it matches to `receive` (the first matching filter wins). A throw in `receive` is reported.
 	subscribe(filter: string, receive: Receiver): void {
 		checkTopicFilter(filter, "filter");
-		this.#routes.push({ filter, receive });
+		(this.#routes ??= []).push({ filter, receive });
 		if ("online" === this.#state)
-			this.#subscribe([filter]);
+			this.subscribeFilters([filter]);
 	}
 
 	// QoS 1 (default): kept until PUBACK (then onAck runs), sent when online and the write queue has
@@ -276,25 +286,26 @@ export class Session {
 	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
 		checkPayloadSize(payload);
 		const now = this.#now();
-		const since = now - this.#uplinkTimes[this.#uplinkNext];
+		const since = now - (this.#uplinkTimes?.[this.#uplinkNext] ?? -Infinity);
 		if ((since >= 0) && (since < 1000))
 			throw new RangeError(`publish: IoTDA takes at most ${UPLINK_PER_SECOND} messages a second per connection; the next in ${1000 - since} ms`);
 		if (0 === qos) {
 			const packet = encodePublish({ topic, payload, qos: 0 });
 			if (("online" === this.#state) && this.#connection!.send(packet))
-				return this.#count(now);
+				return this.count(now);
 			this.#dropped++;
 			return false;
 		}
-		if (this.#inflight.size >= this.#maxInflight)
+		const inflight = this.#inflight ??= new Map();
+		if (inflight.size >= this.#maxInflight)
 			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
-		this.#count(now);
-		const messageId = this.#nextId();
+		this.count(now);
+		const messageId = this.nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
-		this.#inflight.set(messageId, message);
+		inflight.set(messageId, message);
 		this.#waiting++;
 		// Behind messages still waiting for room, to keep the publish order.
-		return ("online" === this.#state) && (1 === this.#waiting) && this.#queue(message);
+		return ("online" === this.#state) && (1 === this.#waiting) && this.queue(message);
 	}
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
@@ -312,10 +323,10 @@ export class Session {
 		return this.publish(messagesUpTopic(this.deviceId), payload, 1, onAck);
 	}
 
-	#attemptNow(): void {
+	private attemptNow(): void {
 		const now = this.#now();
 		const secret = this.#secret;
-		const signType = this.#clockTrusted() ? 1 : 0;
+		const signType = (this.#clockTrusted?.() ?? clockValid(now)) ? 1 : 0;
 		if (!signType && (secret !== undefined))
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
@@ -334,46 +345,51 @@ export class Session {
 		catch (e) {
 			// Bad deviceId/secret/authType: no retry can fix configuration.
 			this.#state = "stopped";
-			this.#report(e);
+			this.report(e);
 			return;
 		}
 		this.#state = "connecting";
-		this.#timer = this.#timers.once(() => this.#drop(`no CONNACK within ${this.#connectTimeoutMs} ms`), this.#connectTimeoutMs);
+		// A short closure: XS copies its code, literals included, into the heap.
+		this.#timer = this.#timers.once(() => this.connectTimedOut(), this.#connectTimeoutMs);
 		try {
 			this.#connection = new Connection(this.#transport, this.#link);
 		}
 		catch (e) {
-			this.#drop(`socket: ${(e as Error).message}`);
+			this.drop(`socket: ${(e as Error).message}`);
 		}
 	}
 
-	#receive(packet: Packet): void {
+	private connectTimedOut(): void {
+		this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`);
+	}
+
+	private receive(packet: Packet): void {
 		switch (packet.type) {
 			case CONNACK:
 				if ("connecting" !== this.#state)
-					return this.#drop("protocol error: unexpected CONNACK");
+					return this.drop("protocol error: unexpected CONNACK");
 				if (packet.returnCode)
-					return this.#refused(packet.returnCode);
+					return this.refused(packet.returnCode);
 				if (packet.sessionPresent)
-					return this.#drop("protocol error: session present after a clean-session CONNECT");
-				return this.#online();
+					return this.drop("protocol error: session present after a clean-session CONNECT");
+				return this.online();
 			case PUBLISH:
-				if ((1 === packet.qos) && !this.#control(encodePuback(packet.messageId!)))
+				if ((1 === packet.qos) && !this.control(encodePuback(packet.messageId!)))
 					return;
-				return this.#deliver(packet.topic, packet.payload);
+				return this.deliver(packet.topic, packet.payload);
 			case PUBACK: {
 				// Only for a message this connection carried: a stray id must not unqueue a waiting one.
-				const message = this.#inflight.get(packet.messageId);
+				const message = this.#inflight?.get(packet.messageId);
 				if (message?.queued) {
-					this.#inflight.delete(packet.messageId);
-					this.#isolate(message.onAck);
+					this.#inflight!.delete(packet.messageId);
+					this.isolate(message.onAck);
 				}
 				return;
 			}
 			case SUBACK: {
 				const filters = this.#subscribing?.get(packet.messageId);
 				this.#subscribing?.delete(packet.messageId);
-				packet.granted.forEach((granted, i) => (0x80 === granted) && this.#report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
+				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
 				return;
 			}
 			case PINGRESP:
@@ -385,25 +401,26 @@ export class Session {
 		}
 	}
 
-	#online(): void {
+	private online(): void {
 		this.#timers.clear(this.#timer);
+		this.#timer = undefined;
 		this.#state = "online";
 		this.#period = 0;
-		this.#timer = this.#timers.once(() => this.#attempt = 0, Math.min(HEALTHY_MS, this.#keepaliveMs));
-		this.#keepaliveTimer = this.#timers.repeat(() => this.#tick(), this.#keepaliveMs);
-		if (this.#routes.length)
-			this.#subscribe(this.#routes.map(route => route.filter));
-		this.#waiting = this.#inflight.size;
-		for (const message of this.#inflight.values()) {
+		this.#healthy = false;
+		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), Math.min(HEALTHY_MS, this.#keepaliveMs));
+		if (this.#routes)
+			this.subscribeFilters(this.#routes.map(route => route.filter));
+		this.#waiting = this.#inflight?.size ?? 0;
+		for (const message of (this.#inflight?.values() ?? noMessages)) {
 			message.queued = false;
 			if (message.sent)
 				message.packet[0] |= DUP;
 		}
-		this.#flushOutbox();
+		this.flushOutbox();
 		if ("online" !== this.#state)
 			return;		// a write failed and already scheduled the next attempt
 		this.#log("iotda: connected");
-		this.#isolate(this.onConnected);
+		this.isolate(this.onConnected);
 	}
 
 	// Every keepalive period a PINGREQ, sent or not: any packet would satisfy the broker, but only an
@@ -411,47 +428,53 @@ export class Session {
 	// notices a stalled link. Half a period later, the PINGRESP deadline. A QoS 1 message that was
 	// queued before the previous period began and is still without PUBACK drops the link too: it is
 	// resent, with DUP, after the reconnect.
-	#tick(): void {
+	private tick(): void {
+		if (!this.#healthy) {
+			this.#healthy = true;
+			this.#attempt = 0;
+			if (this.#keepaliveMs > HEALTHY_MS)
+				return this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs - HEALTHY_MS);
+		}
 		if (this.#pingPending)
-			return this.#drop("no PINGRESP within half the keepalive");
+			return this.drop("no PINGRESP within half the keepalive");
 		const period = ++this.#period;
-		for (const message of this.#inflight.values())
+		for (const message of (this.#inflight?.values() ?? noMessages))
 			if (message.queued && (message.period < period - 1))
-				return this.#drop("no PUBACK within the keepalive");
-		if (!this.#control(encodePingreq()))
+				return this.drop("no PUBACK within the keepalive");
+		if (!this.control(encodePingreq()))
 			return;
 		this.#pingPending = true;
 		this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs / 2);
 	}
 
-	#refused(code: number): void {
+	private refused(code: number): void {
 		const reason = `CONNACK ${code}: ${refusals[code] ?? "refused"}`;
-		this.#report(new Error(reason));
+		this.report(new Error(reason));
 		// 2, 4 and 5 mean the platform rejects this device's configuration: retrying soon cannot
 		// help and hammering the platform may get the device throttled.
 		const hold = (2 === code) || (4 === code) || (5 === code);
-		this.#wait(reason, hold ? holdDelay(this.#authRetryMs, this.#random) : this.#nextBackoff());
+		this.wait(reason, hold ? holdDelay(this.#authRetryMs, this.#random) : this.nextBackoff());
 	}
 
-	#drop(reason: string): void {
+	private drop(reason: string): void {
 		if (("connecting" === this.#state) || ("online" === this.#state))
-			this.#wait(reason, this.#nextBackoff());
+			this.wait(reason, this.nextBackoff());
 	}
 
-	#nextBackoff(): number {
+	private nextBackoff(): number {
 		return backoffDelay(this.#backoff, this.#attempt++, this.#random);
 	}
 
-	#wait(reason: string, retryMs: number): void {
-		this.#shut();
+	private wait(reason: string, retryMs: number): void {
+		this.shut();
 		this.#state = "waiting";
 		this.#log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.#timers.once(() => this.#attemptNow(), retryMs);
-		this.#isolate(this.onDisconnected, reason, retryMs);
+		this.#timer = this.#timers.once(() => this.attemptNow(), retryMs);
+		this.isolate(this.onDisconnected, reason, retryMs);
 	}
 
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
-	#shut(): void {
+	private shut(): void {
 		this.#timers.clear(this.#timer);
 		this.#timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
@@ -463,20 +486,20 @@ export class Session {
 
 	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
 	// stopped reading while it keeps sending: drop the link rather than buffer without bound.
-	#control(packet: Uint8Array): boolean {
+	private control(packet: Uint8Array): boolean {
 		if (this.#connection!.send(packet))
 			return true;
-		this.#drop("write queue full: the broker stopped reading");
+		this.drop("write queue full: the broker stopped reading");
 		return false;
 	}
 
-	#subscribe(filters: readonly string[]): void {
-		const messageId = this.#nextId();
-		if (this.#control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
+	private subscribeFilters(filters: readonly string[]): void {
+		const messageId = this.nextId();
+		if (this.control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
 			(this.#subscribing ??= new Map()).set(messageId, filters);
 	}
 
-	#queue(message: Outgoing): boolean {
+	private queue(message: Outgoing): boolean {
 		if (!this.#connection!.send(message.packet))
 			return false;
 		message.sent = message.queued = true;
@@ -486,48 +509,48 @@ export class Session {
 	}
 
 	// Hands waiting QoS 1 messages to the connection, in order, while the write queue takes them.
-	#flushOutbox(): void {
+	private flushOutbox(): void {
 		if (!this.#waiting || ("online" !== this.#state))
 			return;
-		for (const message of this.#inflight.values())
-			if (!message.queued && !this.#queue(message))
+		for (const message of this.#inflight!.values())
+			if (!message.queued && !this.queue(message))
 				return;
 	}
 
-	#count(now: number): true {
-		this.#uplinkTimes[this.#uplinkNext] = now;
+	private count(now: number): true {
+		(this.#uplinkTimes ??= new Float64Array(UPLINK_PER_SECOND).fill(-Infinity))[this.#uplinkNext] = now;
 		this.#uplinkNext = (this.#uplinkNext + 1) % UPLINK_PER_SECOND;
 		return true;
 	}
 
 	// Message ids 1-65535, skipping ids still awaiting PUBACK.
-	#nextId(): number {
+	private nextId(): number {
 		do
 			this.#lastId = (this.#lastId % 65535) + 1;
-		while (this.#inflight.has(this.#lastId));
+		while (this.#inflight?.has(this.#lastId));
 		return this.#lastId;
 	}
 
-	#deliver(topic: string, payload: Uint8Array): void {
-		const route = this.#routes.find(route => topicMatches(route.filter, topic));
+	private deliver(topic: string, payload: Uint8Array): void {
+		const route = this.#routes?.find(route => topicMatches(route.filter, topic));
 		if (route)
-			this.#isolate(route.receive, topic, payload);
+			this.isolate(route.receive, topic, payload);
 		else
 			this.#log(`iotda: ignored message on ${JSON.stringify(topic)}`);
 	}
 
 	// Runs a user or feature callback; what it throws is reported, never passed up into the parser,
 	// the timer or the socket callback that called us.
-	#isolate<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
+	private isolate<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
 		try {
 			callback?.apply(this, args);
 		}
 		catch (e) {
-			this.#report(e);
+			this.report(e);
 		}
 	}
 
-	#report(error: unknown): void {
+	private report(error: unknown): void {
 		const e = error instanceof Error ? error : new Error(String(error));
 		try {
 			if (this.onError)

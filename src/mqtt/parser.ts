@@ -7,6 +7,7 @@
 import { MAX_REMAINING_LENGTH, MqttError, type Packet } from "./packets";
 import { checkFirstByte, checkRemainingLength, decodePacket } from "./decode";
 
+// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Parser {
 	readonly #maxPacketSize: number;
 	readonly #onPacket: (packet: Packet) => void;
@@ -66,7 +67,7 @@ export class Parser {
 				}
 				if (this.#filled === this.#body.length) {
 					const packet = decodePacket(this.#first, this.#body);
-					this.#clear();
+					this.clear();
 					this.#onPacket(packet);
 					// the rest of the chunk belonged to the stream that onPacket reset
 					if (this.#resets !== resets) return;
@@ -86,12 +87,12 @@ export class Parser {
 
 	// Forgets any partial packet and a failure, for a new connection.
 	reset(): void {
-		this.#clear();
+		this.clear();
 		this.#failure = null;
 		this.#resets++;
 	}
 
-	#clear(): void {
+	private clear(): void {
 		this.#first = 0;
 		this.#length = 0;
 		this.#lengthBytes = 0;

@@ -378,12 +378,18 @@ test("the CONNECT carries the credentials the attempt logged, though the hour tu
 	session.stop();
 });
 
-test("a broker that accepts every login and drops it at once gets logins backing off, not one a second", async () => {
+// A scripted broker that accepts every login and ends the first `drops` links right after CONNACK.
+async function droppingBroker(drops = Infinity) {
 	const scripted = await scriptedBroker(certs, (link, packet) => {
 		answer(link, packet);
-		if (packet.cmd === "connect")
+		if (packet.cmd === "connect" && scripted.links.length <= drops)
 			link.socket.end();
 	});
+	return scripted;
+}
+
+test("a broker that accepts every login and drops it at once gets logins backing off, not one a second", async () => {
+	const scripted = await droppingBroker();
 	const { session, record } = open({ deviceId: "good", port: scripted.port, random: () => 0.99, retryCapMs: 120_000 });
 	try {
 		session.start();
@@ -399,11 +405,7 @@ test("a broker that accepts every login and drops it at once gets logins backing
 });
 
 test("a link that stayed up a keepalive period counts as healthy: the backoff starts over", async () => {
-	const scripted = await scriptedBroker(certs, (link, packet) => {
-		answer(link, packet);
-		if (packet.cmd === "connect" && scripted.links.length <= 3)
-			link.socket.end();
-	});
+	const scripted = await droppingBroker(3);
 	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 30, random: () => 0.99 });
 	try {
 		session.start();
@@ -412,6 +414,28 @@ test("a link that stayed up a keepalive period counts as healthy: the backoff st
 		scripted.links[3].socket.end();
 		await until(() => record.disconnects.length === 4, "the fourth drop");
 		assert.deepEqual(record.disconnects.map(d => d.retryMs), [990, 1980, 3960, 990]);
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
+// The keepalive timer first marks the link healthy, a minute after CONNACK, and only then keeps the
+// keepalive: the first PINGREQ must still come a whole keepalive after CONNACK.
+test("a keepalive over a minute: healthy after one minute, the first PINGREQ a keepalive after CONNACK", async () => {
+	const scripted = await droppingBroker(2);
+	const { session, record } = open({ deviceId: "good", port: scripted.port, keepalive: 120, random: () => 0.99 });
+	const pings = () => scripted.links[2].received.filter(packet => packet.cmd === "pingreq").length;
+	try {
+		session.start();
+		await until(() => record.connected === 3, "the third login");
+		await sleep(900);		// 90 s scaled: healthy at 60 s, no PINGREQ before 120 s
+		assert.equal(pings(), 0, "a PINGREQ before the keepalive");
+		await until(() => pings() === 1, "the first PINGREQ");
+		scripted.links[2].socket.end();
+		await until(() => record.disconnects.length === 3, "the third drop");
+		assert.deepEqual(record.disconnects.map(d => d.retryMs), [990, 1980, 990]);
 	}
 	finally {
 		session.stop();
