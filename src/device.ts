@@ -20,7 +20,7 @@ const SNTP_WAIT_MS = 5000;
 
 export class Device {
 	readonly session: Session;
-	// After every CONNACK 0: where an app registers its reports and its shadow request.
+	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
 	onConnected?: () => void;
 	#sntp: readonly string[];
 	#trusted = clockValid(Date.now());	// the clock is right to the hour (SNTP or IoTDA set it)

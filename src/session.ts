@@ -59,6 +59,8 @@ export interface SessionOptions {
 	log?: (line: string) => void;	// diagnostics, default trace
 
 	// User callbacks run isolated: what they throw goes to onError (else the log), never into the session.
+	// After CONNACK 0 and, when filters are subscribed, their SUBACK: a request made then (a shadow
+	// get, say) has its answer's topic subscribed already, whatever order the broker works in.
 	onConnected?: () => void;
 	// The connection, or an attempt at one, ended; the next attempt starts in retryMs.
 	onDisconnected?: (reason: string, retryMs: number) => void;
@@ -181,6 +183,7 @@ export class Session {
 	#uplinkTimes: Float64Array | undefined;
 	#uplinkNext = 0;
 	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
+	#ready = 0;					// the connect's SUBSCRIBE, whose SUBACK onConnected waits for; 0 none
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
@@ -390,6 +393,10 @@ export class Session {
 				const filters = this.#subscribing?.get(packet.messageId);
 				this.#subscribing?.delete(packet.messageId);
 				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
+				if (packet.messageId === this.#ready) {
+					this.#ready = 0;
+					this.isolate(this.onConnected);
+				}
 				return;
 			}
 			case PINGRESP:
@@ -408,8 +415,7 @@ export class Session {
 		this.#period = 0;
 		this.#healthy = false;
 		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), Math.min(HEALTHY_MS, this.#keepaliveMs));
-		if (this.#routes)
-			this.subscribeFilters(this.#routes.map(route => route.filter));
+		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
 		for (const message of (this.#inflight?.values() ?? noMessages)) {
 			message.queued = false;
@@ -420,7 +426,8 @@ export class Session {
 		if ("online" !== this.#state)
 			return;		// a write failed and already scheduled the next attempt
 		this.#log("iotda: connected");
-		this.isolate(this.onConnected);
+		if (!this.#ready)
+			this.isolate(this.onConnected);
 	}
 
 	// Every keepalive period a PINGREQ, sent or not: any packet would satisfy the broker, but only an
@@ -482,6 +489,7 @@ export class Session {
 		this.#connection = this.#connect = undefined;
 		this.#pingPending = false;
 		this.#subscribing?.clear();
+		this.#ready = 0;
 	}
 
 	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
@@ -493,10 +501,13 @@ export class Session {
 		return false;
 	}
 
-	private subscribeFilters(filters: readonly string[]): void {
+	// The SUBSCRIBE's message id, 0 when it could not be written.
+	private subscribeFilters(filters: readonly string[]): number {
 		const messageId = this.nextId();
-		if (this.control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
-			(this.#subscribing ??= new Map()).set(messageId, filters);
+		if (!this.control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
+			return 0;
+		(this.#subscribing ??= new Map()).set(messageId, filters);
+		return messageId;
 	}
 
 	private queue(message: Outgoing): boolean {

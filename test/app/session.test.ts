@@ -586,6 +586,26 @@ test("a CONNACK claiming a stored session after a clean-session CONNECT drops th
 	}
 });
 
+test("with filters subscribed, onConnected waits for their SUBACK: an answer to a request made then has its subscription", async () => {
+	let suback: (() => void) | undefined;		// the broker holds the SUBACK back until told
+	const scripted = await scriptedBroker(certs, (link, packet) =>
+		packet.cmd === "subscribe" ? (suback = () => link.send({ cmd: "suback", messageId: packet.messageId!, granted: [1] })) : answer(link, packet));
+	const { session, record } = open({ deviceId: "good", port: scripted.port });
+	session.subscribe("$oc/devices/good/sys/shadow/get/response/#", () => {});
+	try {
+		session.start();
+		await until(() => session.state === "online" && suback !== undefined, "CONNACK 0 and the SUBSCRIBE");
+		await new Promise(resolve => setTimeout(resolve, 50));
+		assert.equal(record.connected, 0, "onConnected ran before the SUBACK");
+		suback!();
+		await until(() => record.connected === 1, "onConnected after the SUBACK");
+	}
+	finally {
+		session.stop();
+		scripted.close();
+	}
+});
+
 test("a SUBACK refusing one of several filters reports that filter", async () => {
 	const scripted = await scriptedBroker(certs, (link, packet) =>
 		packet.cmd === "subscribe" ? link.send({ cmd: "suback", messageId: packet.messageId!, granted: [1, 0x80] }) : answer(link, packet));
