@@ -4,12 +4,17 @@
  * The core's streaming SHA-256, for verifying downloads with the same C that signs:
  * native("xs_iotda_sha256_start")(), native("xs_iotda_sha256_update")(bytes) with an ArrayBuffer,
  * typed array or DataView, native("xs_iotda_sha256_digest")() -> the digest in lowercase hex.
+ * native("xs_iotda_restart")(): esp_restart() on ESP32 (the SDK's ota module leaves restarting to
+ * the app); elsewhere it throws.
  */
 #include <stdint.h>
 
 #include "iotda_signer.h"
 #include "wipe.h"
 #include "xsmc.h"
+#if ESP32
+#include "esp_system.h"
+#endif
 
 static int is_string(xsMachine* the, int index) {
   int type = xsmcTypeOf(xsArg(index));
@@ -145,4 +150,12 @@ void xs_iotda_sha256_digest(xsMachine* the) {
     hex[2 * i + 1] = digits[digest[i] & 15];
   }
   xsmcSetStringBuffer(xsResult, hex, sizeof hex);
+}
+
+void xs_iotda_restart(xsMachine* the) {
+#if ESP32
+  esp_restart();
+#else
+  xsUnknownError("restart: not supported on this platform");
+#endif
 }

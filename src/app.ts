@@ -16,6 +16,7 @@ import { clockValid, syncClock } from "./clock";
 import { answerCommands } from "./commands";
 import { Events } from "./events";
 import type { Command, CommandResponse } from "./iotda";
+import { type OtaPreferences, startOta } from "./upgrade";
 import { Session } from "./session";
 import { loadSettings, type Preferences, type Settings } from "./settings";
 import { timeSync } from "./timesync";
@@ -33,7 +34,7 @@ class App {
 	#askTime: () => boolean;
 	#start: Timer | undefined;			// the first connect, while it waits for SNTP
 
-	constructor(settings: Settings) {
+	constructor(settings: Settings, preferences: OtaPreferences) {
 		if (settings.tls && !Resource.exists(settings.ca))
 			throw new Error(`ca: resource ${settings.ca} not found (add the CA certificate in DER form to the manifest's resources)`);
 		if (!this.#trusted) {
@@ -42,11 +43,12 @@ class App {
 		}
 		this.#serviceId = settings.serviceId;
 		this.#sntp = settings.sntp;
+		const ca = settings.tls ? new Resource(settings.ca) : undefined;
 		const session = this.#session = new Session({
 			host: settings.host,
 			port: settings.port,
 			tls: settings.tls,
-			ca: settings.tls ? new Resource(settings.ca) : undefined,
+			ca,
 			serverName: settings.serverName,
 			deviceId: settings.deviceId,
 			secret: settings.secret,
@@ -61,7 +63,9 @@ class App {
 			onError: traceError,
 		});
 		answerCommands(session, echo);
-		this.#askTime = timeSync(new Events(session), ms => this.#clockSet(ms));
+		const events = new Events(session);
+		this.#askTime = timeSync(events, ms => this.#clockSet(ms));
+		startOta(events, preferences, ca);
 		// Offline, a fresh report follows the next connect anyway: no point queuing stale ones.
 		Timer.repeat(() => this.#tick(), settings.reportInterval * 1000);
 
@@ -130,9 +134,9 @@ function traceError(error: Error): void {
 }
 
 // Settings from `preferences` (Moddable's Preference module, passed in by main.ts) over config.iotda.
-export function startApp(preferences: Preferences): void {
+export function startApp(preferences: Preferences & OtaPreferences): void {
 	try {
-		new App(loadSettings(preferences));
+		new App(loadSettings(preferences), preferences);
 	}
 	catch (e) {
 		// Configuration errors name the key and never its value.

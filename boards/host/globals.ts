@@ -3,6 +3,7 @@
 // Date.now() and new Date(). Import it before the app's first module.
 import { sha256Finish, sha256Start, sha256Update, sign } from "../../lib/signer";
 import { boardNow } from "./clock";
+import { RESTART_EXIT_CODE } from "./restart";
 
 // The host functions native(name) can return: same names, arguments and errors as the device's C.
 const natives: Record<string, (...args: any[]) => unknown> = {
@@ -39,6 +40,10 @@ const natives: Record<string, (...args: any[]) => unknown> = {
 	},
 	xs_iotda_sha256_digest() {
 		return Buffer.from(sha256Finish()).toString("hex");
+	},
+	// esp_restart(): the launcher runs the app again (stdout to a pipe is written synchronously).
+	xs_iotda_restart() {
+		process.exit(RESTART_EXIT_CODE);
 	},
 };
 

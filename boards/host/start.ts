@@ -6,11 +6,14 @@
 //   --target esp32|esp32c3|esp32s3   the board profile (default esp32c3): its mc/config and lwIP figures
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
 //                                 property report; non-zero with the reason otherwise, within 30 s
+//   --state-dir DIR               keep the host's preferences (NVS) and OTA slots in DIR across runs
+//                                 (default: a temporary directory, removed on exit); an OTA restart
+//                                 launches the app again on the same directory
 // The secret reaches the app through its preferences file (the host's NVS), the way a provisioned
 // device reads it from flash, and is never printed.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -20,11 +23,12 @@ import { generateCerts } from "../../broker/certs";
 import { DEFAULT_HTTP_PORT } from "../../broker/http";
 import { startBroker } from "../../broker/server";
 import { bundleApp } from "./bundle";
-import { buildConfig, DEFAULT_TARGET, loadTarget } from "./target";
+import { RESTART_EXIT_CODE } from "./restart";
+import { buildConfig, DEFAULT_TARGET, loadTarget, type Target } from "./target";
 
 const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
-const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--once] " +
+const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--once] [--state-dir DIR] " +
 	"[--host H --port P --ca FILE(PEM or DER) [--server-name N] --device-id ID]   (secret in IOTDA_SECRET)";
 
 function fail(message: string): never {
@@ -43,6 +47,7 @@ function parse() {
 				"server-name": { type: "string" },
 				"device-id": { type: "string" },
 				once: { type: "boolean", default: false },
+				"state-dir": { type: "string" },
 			},
 			strict: true,
 		}).values;
@@ -53,7 +58,7 @@ function parse() {
 }
 const options = parse();
 const { host, once } = options;
-let target;
+let target: Target;
 try {
 	target = loadTarget(options.target);
 }
@@ -114,7 +119,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const app = join(root, "build", `host-app-${process.pid}.mjs`);
 await bundleApp(join(root, "src/main.ts"), app);		// first: a build error leaves nothing running
 const side = await brokerSide();
-let config;
+let config: Record<string, any>;
 try {
 	config = buildConfig(target.name, { iotda: side.iotda });
 }
@@ -124,24 +129,41 @@ catch (error) {
 }
 
 // What a device build gets from the manifest (resources, config) and from provisioning (NVS).
-const dir = mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
+const stateDir = options["state-dir"];
+if (stateDir !== undefined)
+	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+const dir = stateDir ?? mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
 const resources = join(dir, "resources");
-mkdirSync(resources);
+mkdirSync(resources, { recursive: true });
 writeFileSync(join(resources, config.iotda.ca), side.caDer);
 const preferences = join(dir, "preferences.json");
-writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, secret: side.secret } }), { mode: 0o600 });
+// Provisioning writes the credentials; what the app stored itself (e.g. an upgrade's version) stays.
+const kept = existsSync(preferences) ? JSON.parse(readFileSync(preferences, "utf8")) : {};
+kept.iotda = { ...kept.iotda, deviceId: side.deviceId, secret: side.secret };
+writeFileSync(preferences, JSON.stringify(kept), { mode: 0o600 });
 console.log(`[host] target ${target.name}: TCP send buffer ${target.tcp.sendBuffer} B, MSS ${target.tcp.mss} B; XS creation ${JSON.stringify(target.creation)}`);
 
-const child = spawn(process.execPath, ["--enable-source-maps", app], {
-	env: { ...process.env, IOTDA_SECRET: "", HOST_TARGET: target.name, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: preferences, HOST_RESOURCES: resources },
-	stdio: ["ignore", "pipe", "pipe"],
-});
-createInterface({ input: child.stdout }).on("line", line => {
-	console.log(`[app] ${line}`);
-	if (once)
-		watch(line);
-});
-createInterface({ input: child.stderr }).on("line", line => console.error(`[app] ${line}`));
+let child: ChildProcess;
+function launch(): void {
+	child = spawn(process.execPath, ["--enable-source-maps", app], {
+		env: { ...process.env, IOTDA_SECRET: "", HOST_TARGET: target.name, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: preferences, HOST_RESOURCES: resources, HOST_STATE_DIR: dir },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	createInterface({ input: child.stdout! }).on("line", line => {
+		console.log(`[app] ${line}`);
+		if (once)
+			watch(line);
+	});
+	createInterface({ input: child.stderr! }).on("line", line => console.error(`[app] ${line}`));
+	child.on("exit", (code, signal) => {
+		if (code === RESTART_EXIT_CODE) {
+			console.log("[host] restart");
+			return launch();
+		}
+		finish(1, `app exited (${signal ?? `code ${code}`})`);
+	});
+}
+launch();
 
 let finished = false;
 async function finish(code: number, message?: string): Promise<void> {
@@ -153,7 +175,8 @@ async function finish(code: number, message?: string): Promise<void> {
 	child.removeAllListeners("exit");
 	child.kill();
 	await side.close();
-	rmSync(dir, { recursive: true, force: true });
+	if (stateDir === undefined)
+		rmSync(dir, { recursive: true, force: true });
 	rmSync(app, { force: true });
 	process.exit(code);
 }
@@ -171,7 +194,6 @@ function watch(line: string): void {
 		finish(1, `not connected: ${line.slice(7).replace(/; next attempt in \d+ ms$/, "")}`);
 }
 
-child.on("exit", (code, signal) => finish(1, `app exited (${signal ?? `code ${code}`})`));
 process.once("SIGINT", () => finish(0));
 process.once("SIGTERM", () => finish(0));
 if (once)
