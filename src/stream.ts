@@ -16,7 +16,7 @@ export interface Stream {
 	ssl?: { clientCipher?: unknown; alert?: unknown };	// SecureSocket's TLS session (ssl/session)
 	read(type: typeof ArrayBuffer): ArrayBuffer;
 	write(): number;
-	write(data: ByteBuffer | string): void;
+	write(data: ByteBuffer): void;
 	close(): void;
 }
 

@@ -19,7 +19,7 @@ import OTA from "ota";
 import Time from "time";
 import Timer from "timer";
 import type { Events } from "./events";
-import { type HttpHead, HttpGet, type HttpsUrl, parseHttpsUrl } from "./http";
+import { type HttpHead, HttpGet, type HttpsUrl, parseHttpsUrl } from "./https-get";
 
 const SERVICE = "$ota";
 const DOMAIN = "iotda";

@@ -1,7 +1,8 @@
 // One HTTP/1.1 GET over TLS, its body streamed to the caller piece by piece as the socket delivers
 // it: nothing but the response head (at most HEAD_MAX bytes) is buffered. One request per
 // connection ("Connection: close"); a body must carry Content-Length (no chunked coding), so a
-// short body is told apart from a complete one. A link that delivers nothing for IDLE_MS is dropped.
+// short body is told apart from a complete one. A link silent for IDLE_MS (checked every IDLE_MS) is
+// dropped. (Not named "http": that is the name of the SDK's HTTP module.)
 import Timer from "timer";
 import { CONNECTED, handshakeFailed, openStream, READABLE, type Stream, WRITABLE } from "./stream";
 
@@ -100,7 +101,7 @@ export class HttpGet {
 		const request = this.#request;
 		if ((request !== undefined) && (socket.write() >= request.length)) {	// ASCII: characters are bytes
 			this.#request = undefined;
-			socket.write(request);
+			socket.write(ArrayBuffer.fromString(request));
 		}
 	}
 
