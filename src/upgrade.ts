@@ -164,7 +164,12 @@ class Upgrades {
 	}
 
 	#body(job: Job, bytes: Uint8Array): void {
-		hashUpdate(bytes);
+		try {
+			hashUpdate(bytes);	// throws if a trap reset the core meanwhile: the hash so far is gone
+		}
+		catch (e) {
+			return this.#fail(job, 255, (e as Error).message);
+		}
 		try {
 			job.ota.write(bytes);
 		}
@@ -186,20 +191,31 @@ class Upgrades {
 			return this.#dropped(job, problem);
 		if (job.received !== job.size)
 			return this.#fail(job, 7, `received ${job.received} bytes, file_size ${job.size}`);
-		if (hashDigest() !== job.sign) {
-			job.ota.cancel();
-			return this.#fail(job, 7, "the package's SHA-256 is not the notice's sign");
+		let digest: string;
+		try {
+			digest = hashDigest();
 		}
+		catch (e) {
+			return this.#fail(job, 255, (e as Error).message);
+		}
+		if (digest !== job.sign)
+			return this.#fail(job, 7, "the package's SHA-256 is not the notice's sign");
 		try {
 			job.ota.complete();
 		}
 		catch (e) {
 			return this.#fail(job, 10, `OTA complete: ${(e as Error).message}`);
 		}
-		const [key, over] = recordKeys(job.kind);
-		this.#preferences.set(DOMAIN, key, job.version);
-		this.#preferences.set(DOMAIN, over, this.#built(job.kind));
 		this.#job = undefined;
+		// The image boots next whatever happens here; without the record its own config names it.
+		try {
+			const [key, over] = recordKeys(job.kind);
+			this.#preferences.set(DOMAIN, key, job.version);
+			this.#preferences.set(DOMAIN, over, this.#built(job.kind));
+		}
+		catch (e) {
+			trace(`iotda: OTA version not recorded: ${(e as Error).message}\n`);
+		}
 		trace(`iotda: OTA ${job.version} installed, restarting\n`);
 		const restartSoon = Timer.set(restart, RESTART_WAIT_MS);
 		this.#report(0, 100, job.version, undefined, () => {

@@ -22,7 +22,7 @@ import { until } from "../fixtures/until";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const APP = join(ROOT, "build", `host-app-ota-${process.pid}.mjs`);
 const PROJECT = "/v5/iot/p";
-const DEVICES = ["good", "sign", "drop", "cut", "large", "current", "untrusted", "v2"];
+const DEVICES = ["good", "sign", "drop", "cut", "large", "current", "untrusted", "v2", "soft"];
 const SECRET = (id: string) => `${id}-ota-secret`;
 const T = { timeout: 60_000 };
 const SLOT = otaSlots(DEFAULT_TARGET)[1];		// the first upgrade writes ota_1
@@ -104,16 +104,16 @@ async function api(on: Broker, method: string, path: string, body?: unknown, que
 	return { status: res.status, body: await res.json() as any };
 }
 
-async function upload(bytes: Uint8Array, version: string, on = broker, presigned = false) {
-	const answer = await api(on, "POST", "/ota-upgrades/packages", bytes, `?version=${version}&file_name=app.bin${presigned ? "&download=presigned" : ""}`);
+async function upload(bytes: Uint8Array, version: string, on = broker, query = "") {
+	const answer = await api(on, "POST", "/ota-upgrades/packages", bytes, `?version=${version}&file_name=app.bin${query}`);
 	assert.equal(answer.status, 201, JSON.stringify(answer.body));
 	return answer.body.package_id as string;
 }
 
 // A task for `id` once its app is online; resolves with the device's task detail once final.
-async function upgrade(id: string, packageId: string, on = broker) {
+async function upgrade(id: string, packageId: string, on = broker, taskType = "firmwareUpgrade") {
 	await until(() => logLines.some(line => line.includes(`ota version report deviceId=${id} `)), `${id}'s version report after boot`, 20_000);
-	const created = await api(on, "POST", "/batchtasks", { task_name: `t_${id}`, task_type: "firmwareUpgrade", targets: [id], document: { package_id: packageId } });
+	const created = await api(on, "POST", "/batchtasks", { task_name: `t_${id}`, task_type: taskType, targets: [id], document: { package_id: packageId } });
 	assert.equal(created.status, 201, JSON.stringify(created.body));
 	const end = performance.now() + 50_000;
 	for (;;) {
@@ -207,9 +207,16 @@ test("a download server the device does not trust: refused by the TLS checks and
 
 test("a pre-signed URL (firmware_upgrade_v2): downloaded without a token", T, async () => {
 	const device = runDevice("v2");
-	const detail = await upgrade("v2", await upload(espImage(DEFAULT_TARGET, 30_000), "2.5", broker, true));
+	const detail = await upgrade("v2", await upload(espImage(DEFAULT_TARGET, 30_000), "2.5", broker, "&download=presigned"));
 	assert.deepEqual([detail.state, detail.result_code], ["success", 0], JSON.stringify(detail));
 	assert.ok(committed(device));
+});
+
+test("a software package (software_upgrade): the same image replaced, its version reported as sw_version after the restart", T, async () => {
+	const device = runDevice("soft");
+	const detail = await upgrade("soft", await upload(espImage(DEFAULT_TARGET, 20_000), "app-2", broker, "&package_type=softwarePackage"), broker, "softwareUpgrade");
+	assert.deepEqual([detail.state, detail.result_code, detail.version], ["success", 0, "app-2"], JSON.stringify(detail));
+	await until(() => device.launches() === 2 && logLines.includes("ota version report deviceId=soft fw_version=1.0.0 sw_version=app-2"), "the version report after the restart", 20_000);
 });
 
 test("an expired token: HTTP 401 reported (6), not a crash", T, async () => {
