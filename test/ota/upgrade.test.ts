@@ -128,8 +128,12 @@ async function upgrade(id: string, packageId: string, on = broker, taskType = "f
 const committed = (device: Device) => existsSync(join(device.state, "otadata.json"));
 const downloads = (id: string) => logLines.filter(line => line.startsWith(`ota download deviceId=${id} `));
 
-test("every board's config.ota.slotBytes is the OTA slot of its partition table, two slots of one size", () => {
+test("every board builds with the SDK's ota module and its partition table, whose OTA slot is its config.ota.slotBytes", () => {
 	for (const target of TARGETS) {
+		const manifest = JSON.parse(readFileSync(join(ROOT, "boards", target, "manifest.json"), "utf8"));
+		assert.deepEqual(manifest.include, ["$(MODDABLE)/build/devices/esp32/modules/ota/manifest.json"], target);
+		assert.equal(manifest.build.PARTITIONS_FILE, "./partitions.csv", target);		// mcconfig: relative to the manifest
+		assert.ok(existsSync(join(ROOT, "boards", target, "partitions.csv")), target);
 		const slots = otaSlots(target);
 		assert.deepEqual(slots.map(slot => slot.name), ["ota_0", "ota_1"], target);
 		assert.equal(slots[0].bytes, slots[1].bytes, target);
