@@ -16,10 +16,10 @@ import { clockValid, syncClock } from "./clock";
 import { answerCommands } from "./commands";
 import { Events } from "./events";
 import type { Command, CommandResponse } from "./iotda";
-import { type OtaPreferences, startOta } from "./upgrade";
 import { Session } from "./session";
 import { loadSettings, type Preferences, type Settings } from "./settings";
 import { timeSync } from "./timesync";
+import { type OtaPreferences, startOta } from "./upgrade";
 
 const SNTP_RETRY_MS = 10 * 60_000;
 // How long the first connect waits for SNTP before it signs with sign type 0 anyway.

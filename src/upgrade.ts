@@ -18,8 +18,8 @@ import config from "mc/config";
 import OTA from "ota";
 import Time from "time";
 import Timer from "timer";
-import type { Events } from "./events";
-import { type HttpHead, HttpGet, type HttpsUrl, parseHttpsUrl } from "./https-get";
+import type { EventHandler, Events } from "./events";
+import { type HttpEvents, type HttpHead, HttpGet, type HttpsUrl, parseHttpsUrl } from "./https-get";
 
 const SERVICE = "$ota";
 const DOMAIN = "iotda";
@@ -28,6 +28,8 @@ const RETRY_BASE_MS = 1000;		// doubles per retry
 const PROGRESS_STEP = 10;		// percent between progress reports
 const PROGRESS_MS = 1000;		// and at least this long
 const RESTART_WAIT_MS = 10_000;	// the longest the final report's PUBACK is waited for
+
+const NOTICES = ["firmware_upgrade", "firmware_upgrade_v2", "software_upgrade", "software_upgrade_v2"];
 
 const hashStart: () => void = native("xs_iotda_sha256_start");
 const hashUpdate: (bytes: Uint8Array) => void = native("xs_iotda_sha256_update");
@@ -56,7 +58,9 @@ interface Job {
 	reportedAt: number;		// Time.ticks of the last report
 }
 
-class Upgrades {
+// Closures made at run time by a preloaded module have their code copied into the heap (see
+// app.ts): two are made at start, and the downloads call this object's methods (HttpEvents).
+class Upgrades implements HttpEvents {
 	#events: Events;
 	#preferences: OtaPreferences;
 	#certificate: ByteBuffer | undefined;
@@ -67,11 +71,9 @@ class Upgrades {
 		this.#preferences = preferences;
 		this.#certificate = certificate;
 		events.on(SERVICE, "version_query", () => this.#reportVersions());
-		for (const kind of ["fw", "sw"] as const)
-			for (const suffix of ["", "_v2"]) {
-				const v2 = "_v2" === suffix;
-				events.on(SERVICE, `${"fw" === kind ? "firmware" : "software"}_upgrade${suffix}`, paras => this.#notice(kind, v2, paras));
-			}
+		const notice: EventHandler = (paras, event) => this.#notice(paras, event.event_type);
+		for (const type of NOTICES)
+			events.on(SERVICE, type, notice);
 		this.#reportVersions();		// queued (QoS 1) until the session is online
 	}
 
@@ -92,7 +94,9 @@ class Upgrades {
 
 	// A notice without a usable version cannot be answered (every report carries one): it throws,
 	// and the events envelope reports it. Any other problem is answered with its result code.
-	#notice(kind: Kind, v2: boolean, paras: Record<string, unknown>): void {
+	#notice(paras: Record<string, unknown>, type: string): void {
+		const kind: Kind = type.startsWith("firmware") ? "fw" : "sw";
+		const v2 = type.endsWith("_v2");
 		const version = paras.version;
 		if (("string" !== typeof version) || !version)
 			throw new Error("paras.version: must be a non-empty string");
@@ -142,18 +146,16 @@ class Upgrades {
 		const job = this.#job!;
 		const headers = (job.token ? `Authorization: Bearer ${job.token}\r\n` : "") + (job.received ? `Range: bytes=${job.received}-\r\n` : "");
 		try {
-			job.http = new HttpGet(job.url, headers, this.#certificate!, {
-				onHead: head => this.#head(job, head),
-				onBody: bytes => this.#body(job, bytes),
-				onEnd: problem => this.#end(job, problem),
-			});
+			job.http = new HttpGet(job.url, headers, this.#certificate!, this);
 		}
 		catch (e) {
 			this.#dropped(job, (e as Error).message);
 		}
 	}
 
-	#head(job: Job, head: HttpHead): void {
+	// From the current job's download only: a job's HttpGet is closed when the job ends.
+	onHead(head: HttpHead): void {
+		const job = this.#job!;
 		const expected = job.received ? 206 : 200;
 		if (head.status !== expected)
 			return this.#fail(job, 6, `download refused: HTTP ${head.status}${(401 === head.status) ? " (access_token wrong or expired)" : ""}`);
@@ -163,7 +165,8 @@ class Upgrades {
 			return this.#fail(job, 6, `Content-Range starts at byte ${head.rangeStart}, not ${job.received}`);
 	}
 
-	#body(job: Job, bytes: Uint8Array): void {
+	onBody(bytes: Uint8Array): void {
+		const job = this.#job!;
 		try {
 			hashUpdate(bytes);	// throws if a trap reset the core meanwhile: the hash so far is gone
 		}
@@ -185,7 +188,8 @@ class Upgrades {
 		}
 	}
 
-	#end(job: Job, problem: string | undefined): void {
+	onEnd(problem?: string): void {
+		const job = this.#job!;
 		job.http = undefined;
 		if (problem)
 			return this.#dropped(job, problem);
