@@ -91,7 +91,7 @@ export async function runConnectBench(opts: { quick: boolean }): Promise<Connect
 	return { iterations, oursMedianMs, mqttjsMedianMs, ratio: oursMedianMs / mqttjsMedianMs };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = sorted.length >> 1;
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

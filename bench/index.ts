@@ -2,6 +2,7 @@
 // object with every section's figures, for scripts.
 import { parseArgs } from "node:util";
 import { runConnectBench } from "./connect";
+import { runDownloadBench } from "./download";
 import { runSignBench } from "./sign";
 import { runXsBench } from "./xs";
 
@@ -14,6 +15,10 @@ const connect = await runConnectBench({ quick });
 console.log(`\nconnect (TLS + CONNECT -> CONNACK), median of ${connect.iterations}: ` +
   `ours ${connect.oursMedianMs.toFixed(2)} ms, MQTT.js ${connect.mqttjsMedianMs.toFixed(2)} ms, ` +
   `ours/MQTT.js ${connect.ratio.toFixed(2)} (below 1 = ours faster)`);
+const download = await runDownloadBench({ quick });
+console.log(`\nOTA download of ${download.bytes >> 20} MiB hashed with the core's SHA-256, median of ${download.rounds}: ` +
+  `ours (src/https-get.ts on the host securesocket) ${download.oursMBps.toFixed(1)} MB/s, Node https ${download.nodeMBps.toFixed(1)} MB/s, ` +
+  `ours/Node ${download.ratio.toFixed(2)} (below 1 = ours slower)`);
 const xs = await runXsBench();
 
 console.log(
@@ -28,8 +33,11 @@ console.log(
     connect_ours_vs_mqttjs: Number(connect.ratio.toFixed(3)),
     xs_session_cycle: xs.session_cycle,
     xs_parse_per_kib: xs.parse_per_kib,
+    download_mbps: Number(download.oursMBps.toFixed(1)),
+    download_ours_vs_node: Number(download.ratio.toFixed(3)),
     sign,
     connect,
+    download,
     xs,
   }),
 );

@@ -171,17 +171,41 @@ export function hmacHex(key: string | Uint8Array, message: string | Uint8Array):
   return hex;
 }
 
-/** SHA-256 of any number of bytes, streamed through the input area. */
-export function sha256(bytes: Uint8Array): Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError("bytes: must be a Uint8Array");
+/** Whether a streaming hash was started and not finished (the C binding keeps the same state). */
+let hashing = false;
+const NOT_STARTED = "sha256: no hash started (or the core was reset since)";
+
+/** Starts a streaming SHA-256 on the core, dropping any unfinished one. */
+export function sha256Start(): void {
   core.sha256_reset();
+  hashing = true;
+}
+
+/** Hashes `bytes` into the started hash, through the input area. */
+export function sha256Update(bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("bytes: must be a Uint8Array");
+  if (!hashing) throw new Error(NOT_STARTED);
   for (let at = 0; at < bytes.length; at += AREA_BYTES) {
     const chunk = bytes.subarray(at, at + AREA_BYTES);
     input.set(chunk);
     core.sha256_update(chunk.length);
   }
+}
+
+/** Ends the started hash: its 32-byte digest (a copy, not a view the next call overwrites). */
+export function sha256Finish(): Uint8Array {
+  if (!hashing) throw new Error(NOT_STARTED);
+  hashing = false;
   core.sha256_digest();
-  return new Uint8Array(output.subarray(0, 32)); // a copy, not a view the next call overwrites
+  return new Uint8Array(output.subarray(0, 32));
+}
+
+/** SHA-256 of any number of bytes, streamed through the input area. */
+export function sha256(bytes: Uint8Array): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("bytes: must be a Uint8Array");
+  sha256Start();
+  sha256Update(bytes);
+  return sha256Finish();
 }
 
 /** A copy of the core's memory up to used(), for tests that look for leftovers and for size figures. */

@@ -32,6 +32,8 @@ _Static_assert(sizeof(((iotda_credentials_t*)0)->client_id) % 4 == 1, "client_id
 static w2c_iotda core;
 /* False before the first call and after a trap, which may have left the instance inconsistent. */
 static bool core_ready;
+/* A hash was started on this instance and not finished. */
+static bool hashing;
 
 typedef struct {
   const char* device_id;
@@ -85,12 +87,17 @@ static void copy_words(void* dest, const uint8_t* src, size_t bytes) {
     d[i] = s[i];
 }
 
-/* Everything that runs core code; kept apart so no local of it is live across a longjmp. */
-static void sign_in_core(sign_call_t* call) {
+static void ensure_core(void) {
   if (!core_ready) {
     wasm2c_iotda_instantiate(&core);
     core_ready = true;
   }
+}
+
+/* Everything that runs core code; kept apart so no local of it is live across a longjmp. */
+static void sign_in_core(void* argument) {
+  sign_call_t* call = argument;
+  ensure_core();
   uint8_t* input = span(w2c_iotda_in_ptr(&core), IOTDA_INPUT_BYTES);
   /* Copy only what fits the input area; the core rejects longer fields by length alone,
      before it reads their bytes. */
@@ -128,12 +135,21 @@ static void sign_in_core(sign_call_t* call) {
   call->code = 0;
 }
 
-static wasm_rt_trap_t run(sign_call_t* call) {
+/* Runs `body(call)` under the trap handler; after a trap the core is wiped and made afresh next time. */
+static wasm_rt_trap_t run(void (*body)(void*), void* call, char* error) {
   jmp_buf env;
   wasm_rt_trap_t trap = WASM_RT_TRY(env);
   if (trap == WASM_RT_TRAP_NONE)
-    sign_in_core(call);
+    body(call);
   WASM_RT_END_TRY();
+  if (trap != WASM_RT_TRAP_NONE) {
+    /* Wherever the core stopped, the secret may still be in its memory: wipe all of it. */
+    wasm2c_iotda_free(&core);
+    core_ready = false;
+    hashing = false;
+    const char* name = wasm_rt_trap_name(trap);
+    copy_message(error, "signer: trap ", (const uint8_t*)name, strlen(name));
+  }
   return trap;
 }
 
@@ -148,17 +164,65 @@ int iotda_sign(const char* device_id,
                char error[IOTDA_ERROR_BYTES]) {
   sign_call_t call = {device_id, device_id_length, secret, secret_length, time_ms,
                       auth_type, sign_type,        out,    error,         IOTDA_TRAP};
-  wasm_rt_trap_t trap = run(&call);
-  if (trap != WASM_RT_TRAP_NONE) {
-    /* Wherever the core stopped, the secret may still be in its memory: wipe all of it, and
-       instantiate afresh next time. */
-    wasm2c_iotda_free(&core);
-    core_ready = false;
-    const char* name = wasm_rt_trap_name(trap);
-    copy_message(error, "signer: trap ", (const uint8_t*)name, strlen(name));
+  if (run(sign_in_core, &call, error) != WASM_RT_TRAP_NONE)
     call.code = IOTDA_TRAP;
-  }
   if (call.code != 0)
     memset(out, 0, sizeof *out); /* nothing partial */
   return call.code;
+}
+
+typedef struct {
+  const uint8_t* data;
+  size_t length;
+  unsigned char* digest;
+} hash_call_t;
+
+static void hash_start_in_core(void* argument) {
+  (void)argument;
+  ensure_core();
+  w2c_iotda_sha256_reset(&core);
+}
+
+/* Through the input area, a whole area at a time: the core hashes only its own memory. */
+static void hash_update_in_core(void* argument) {
+  hash_call_t* call = argument;
+  uint8_t* input = span(w2c_iotda_in_ptr(&core), IOTDA_INPUT_BYTES);
+  for (size_t at = 0; at < call->length; at += IOTDA_INPUT_BYTES) {
+    size_t take = call->length - at < IOTDA_INPUT_BYTES ? call->length - at : IOTDA_INPUT_BYTES;
+    memcpy(input, call->data + at, take);
+    if (w2c_iotda_sha256_update(&core, (uint32_t)take) != 0)
+      wasm_rt_trap(WASM_RT_TRAP_OOB); /* outside the ABI: the length was checked here */
+  }
+}
+
+static void hash_digest_in_core(void* argument) {
+  hash_call_t* call = argument;
+  w2c_iotda_sha256_digest(&core);
+  memcpy(call->digest, span(w2c_iotda_out_ptr(&core), 32), 32);
+}
+
+static int hash_call(void (*body)(void*), hash_call_t* call, char* error) {
+  if (body != hash_start_in_core && !hashing) {
+    copy_message(error, "sha256: no hash started (or the core was reset since)", (const uint8_t*)"", 0);
+    return IOTDA_HASH_NOT_STARTED;
+  }
+  if (run(body, call, error) != WASM_RT_TRAP_NONE)
+    return IOTDA_TRAP;
+  hashing = body != hash_digest_in_core;
+  return 0;
+}
+
+int iotda_sha256_start(char error[IOTDA_ERROR_BYTES]) {
+  hash_call_t call = {NULL, 0, NULL};
+  return hash_call(hash_start_in_core, &call, error);
+}
+
+int iotda_sha256_update(const void* data, size_t length, char error[IOTDA_ERROR_BYTES]) {
+  hash_call_t call = {data, length, NULL};
+  return hash_call(hash_update_in_core, &call, error);
+}
+
+int iotda_sha256_digest(unsigned char out[32], char error[IOTDA_ERROR_BYTES]) {
+  hash_call_t call = {NULL, 0, out};
+  return hash_call(hash_digest_in_core, &call, error);
 }

@@ -37,4 +37,17 @@ int iotda_sign(const char* device_id,
 
 #define IOTDA_TRAP (-1000)
 
+/*
+ * Streaming SHA-256 on the same kept instance (the core's sha256_* exports, a context of its own,
+ * apart from the signing's): start, any number of updates, then the digest. Each returns 0, or
+ * writes a message to `error` and returns IOTDA_TRAP, or IOTDA_HASH_NOT_STARTED when no hash was
+ * started or a trap (of any call, signing too) reset the core since: the bytes hashed so far are gone.
+ */
+int iotda_sha256_start(char error[IOTDA_ERROR_BYTES]);
+int iotda_sha256_update(const void* data, size_t length, char error[IOTDA_ERROR_BYTES]);
+/* `out` gets the 32-byte digest; the hash is then over (start again for the next one). */
+int iotda_sha256_digest(unsigned char out[32], char error[IOTDA_ERROR_BYTES]);
+
+#define IOTDA_HASH_NOT_STARTED (-1001)
+
 #endif

@@ -1,12 +1,20 @@
 /*
  * XS binding of the signing core: native("xs_iotda_credentials")(deviceId, secret, timeMs, authType = 0,
  * signType = 1) -> { clientId, username, password, timestamp }, or throws Error with the core's message.
+ * The core's streaming SHA-256, for verifying downloads with the same C that signs:
+ * native("xs_iotda_sha256_start")(), native("xs_iotda_sha256_update")(bytes) with an ArrayBuffer,
+ * typed array or DataView, native("xs_iotda_sha256_digest")() -> the digest in lowercase hex.
+ * native("xs_iotda_restart")(): esp_restart() on ESP32 (the SDK's ota module leaves restarting to
+ * the app); elsewhere it throws.
  */
 #include <stdint.h>
 
 #include "iotda_signer.h"
 #include "wipe.h"
 #include "xsmc.h"
+#if ESP32
+#include "esp_system.h"
+#endif
 
 static int is_string(xsMachine* the, int index) {
   int type = xsmcTypeOf(xsArg(index));
@@ -108,4 +116,46 @@ void xs_iotda_credentials(xsMachine* the) {
   set_string(the, "password", credentials.password, sizeof credentials.password - 1);
   set_string(the, "timestamp", credentials.timestamp, sizeof credentials.timestamp - 1);
   wipe(&credentials, sizeof credentials);
+}
+
+static void hash_result(xsMachine* the, int code, const char* error) {
+  if (code != 0)
+    xsUnknownError("%s", error);
+}
+
+void xs_iotda_sha256_start(xsMachine* the) {
+  char error[IOTDA_ERROR_BYTES];
+  hash_result(the, iotda_sha256_start(error), error);
+}
+
+void xs_iotda_sha256_update(xsMachine* the) {
+  if (xsmcArgc < 1)
+    xsTypeError("bytes: must be an ArrayBuffer, typed array or DataView");
+  void* data;
+  xsUnsignedValue length;
+  /* Throws for anything else. The pointer is used before any XS allocation, which may move it. */
+  xsmcGetBufferReadable(xsArg(0), &data, &length);
+  char error[IOTDA_ERROR_BYTES];
+  hash_result(the, iotda_sha256_update(data, length, error), error);
+}
+
+void xs_iotda_sha256_digest(xsMachine* the) {
+  unsigned char digest[32];
+  char error[IOTDA_ERROR_BYTES];
+  hash_result(the, iotda_sha256_digest(digest, error), error);
+  static const char digits[] = "0123456789abcdef";
+  char hex[64];
+  for (int i = 0; i < 32; i++) {
+    hex[2 * i] = digits[digest[i] >> 4];
+    hex[2 * i + 1] = digits[digest[i] & 15];
+  }
+  xsmcSetStringBuffer(xsResult, hex, sizeof hex);
+}
+
+void xs_iotda_restart(xsMachine* the) {
+#if ESP32
+  esp_restart();
+#else
+  xsUnknownError("restart: not supported on this platform");
+#endif
 }

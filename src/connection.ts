@@ -2,10 +2,9 @@
 // on its input and a write queue on its output. Moddable's socket write() throws when the data
 // does not fit the free send space, so packets wait in the queue and go out on "writable". The
 // queue is capped in bytes: a peer that stops reading cannot make it grow the heap.
-import { Socket } from "socket";
-import SecureSocket from "securesocket";
 import { type Packet } from "./mqtt/packets";
 import { checkMaxPacketSize, Parser } from "./mqtt/parser";
+import { CONNECTED, ERROR, handshakeFailed, openStream, READABLE, type Stream, WRITABLE } from "./stream";
 import type { SecureOptions } from "./tls/secure";
 
 export interface ConnectionOptions {
@@ -23,23 +22,6 @@ export interface ConnectionEvents {
 	onDrain(): void;				// the queue emptied after send() refused a packet
 	onClose(reason: string): void;	// not called for close()
 }
-
-// What this module uses of Moddable's TCP Socket and SecureSocket (the SDK's SecureSocket typing
-// leaves out callback, the argument-less write() that returns the free send space, and ssl).
-interface Stream {
-	callback: (message: number, value?: number) => void;
-	ssl?: { clientCipher?: unknown; alert?: unknown };	// SecureSocket's TLS session (ssl/session)
-	read(type: typeof ArrayBuffer): ArrayBuffer;
-	write(): number;
-	write(data: ByteBuffer): void;
-	close(): void;
-}
-
-// Socket callback messages (Socket.connected etc.); anything below 0 is a disconnect or error.
-const CONNECTED = 1;
-const READABLE = 2;
-const WRITABLE = 3;
-const ERROR = -2;
 
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Connection {
@@ -65,7 +47,7 @@ export class Connection {
 		checkMaxPacketSize(options.maxPacketSize);
 		this.#maxPacketSize = options.maxPacketSize;
 		const { host, port, secure } = options;
-		const socket = (secure ? new SecureSocket({ host, port, secure }) : new Socket({ host, port })) as unknown as Stream;
+		const socket = openStream(host, port, secure);
 		this.#socket = socket;
 		socket.callback = message => this.message(message);
 	}
@@ -104,12 +86,8 @@ export class Connection {
 		if (!socket)
 			return;
 		if (CONNECTED === message) {
-			// Moddable's TLS also reports "connected" when the server answered the ClientHello with a
-			// close_notify alert (ssl/session's handshake() stops on any alert): no keys were made,
-			// and whatever we wrote next, the CONNECT with its password first, would go out in the
-			// clear. Only a handshake that set up its cipher counts.
-			const tls = socket.ssl;
-			if (this.#secure && (!tls?.clientCipher || (undefined !== tls.alert)))
+			// The CONNECT, with its password, must not go out after a handshake that made no keys.
+			if (this.#secure && handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
 			this.#open = true;
 			// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.

@@ -20,10 +20,11 @@ export class Events {
 		this.#handlers.set(`${serviceId} ${eventType}`, handler);
 	}
 
-	// One event up (QoS 0 unless asked); returns whether it went out now, as Session.publish does.
-	send(serviceId: string, eventType: string, paras: Record<string, unknown>, qos: 0 | 1 = 0): boolean {
+	// One event up (QoS 0 unless asked; onAck after a QoS 1 PUBACK); returns whether it went out
+	// now, as Session.publish does.
+	send(serviceId: string, eventType: string, paras: Record<string, unknown>, qos: 0 | 1 = 0, onAck?: () => void): boolean {
 		const body = JSON.stringify({ services: [{ service_id: serviceId, event_type: eventType, paras }] });
-		return this.#session.publish(eventsUpTopic(this.#session.deviceId), body, qos);
+		return this.#session.publish(eventsUpTopic(this.#session.deviceId), body, qos, onAck);
 	}
 
 	// Every event of the envelope reaches its handler even when an earlier one fails; the failures

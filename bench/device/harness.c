@@ -1,7 +1,7 @@
 /*
  * bench:device, on a simulated rv32imc (QEMU virt, semihosting): retired instructions (minstret) per
  * iotda_sign call (the firmware's path), per signing on the bare wasm2c core and through plain C,
- * and the peak stack of one call.
+ * the peak stack of one call, and per KiB hashed by the core's streaming SHA-256 (an OTA download).
  * Prints "<name> <value>" lines; exits non-zero if the two disagree on a password.
  */
 #include <stdio.h>
@@ -112,6 +112,34 @@ static void bench_device_path(void) {
   printf("device_call_allocations %d\n", allocations);
 }
 
+#define HASH_PIECES 32 /* KiB: pieces of 1024 bytes, as the device's TLS hands them over */
+
+/* The OTA download's hash through iotda_sha256_* (its copies into the core included), and plain C. */
+static void bench_hash(void) {
+  static uint8_t piece[1024];
+  static char error[IOTDA_ERROR_BYTES];
+  uint8_t digest[32], reference[32];
+  for (size_t i = 0; i < sizeof piece; i++)
+    piece[i] = (uint8_t)(i * 31 + 7);
+  allocations = 0;
+  uint32_t start = instret();
+  int code = iotda_sha256_start(error);
+  for (int i = 0; i < HASH_PIECES; i++)
+    code |= iotda_sha256_update(piece, sizeof piece, error);
+  code |= iotda_sha256_digest(digest, error);
+  uint32_t used = instret() - start;
+  start = instret();
+  sha256_repeated(piece, sizeof piece, HASH_PIECES, reference);
+  uint32_t plain = instret() - start;
+  if (code != 0 || memcmp(digest, reference, sizeof digest) != 0) {
+    puts("mismatch sha256 of the pieces");
+    failed = 1;
+  }
+  printf("hash_per_kib %lu\n", (unsigned long)(used / HASH_PIECES));
+  printf("hash_allocations %d\n", allocations);
+  printf("reference_hash_per_kib %lu\n", (unsigned long)(plain / HASH_PIECES));
+}
+
 static void bench_reference(void) {
   char hex[65];
   uint32_t start = instret();
@@ -141,6 +169,7 @@ int main(void) {
   bench_device_path();
   bench_reference();
   measure_stack();
+  bench_hash();
   printf("instance_bytes %u\n", (unsigned)sizeof(w2c_iotda)); /* iotda_signer.c's static instance */
   return failed;
 }

@@ -129,3 +129,11 @@ void hmac_sha256_hex(const uint8_t* key, size_t key_length, const uint8_t* messa
   }
   hex[64] = 0;
 }
+
+void sha256_repeated(const uint8_t* data, size_t length, int pieces, uint8_t digest[32]) {
+  sha256_t s;
+  sha256_init(&s);
+  for (int i = 0; i < pieces; i++)
+    sha256_update(&s, data, length);
+  sha256_final(&s, digest);
+}

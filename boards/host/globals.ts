@@ -1,8 +1,9 @@
 // Installs the XS globals the app uses: trace, native(name), ArrayBuffer.fromString,
 // String.fromArrayBuffer, and a Date that reads the board clock (clock.ts) so Time.set is seen by
 // Date.now() and new Date(). Import it before the app's first module.
-import { sign } from "../../lib/signer";
+import { sha256Finish, sha256Start, sha256Update, sign } from "../../lib/signer";
 import { boardNow } from "./clock";
+import { RESTART_EXIT_CODE } from "./restart";
 
 // The host functions native(name) can return: same names, arguments and errors as the device's C.
 const natives: Record<string, (...args: any[]) => unknown> = {
@@ -27,6 +28,22 @@ const natives: Record<string, (...args: any[]) => unknown> = {
 			// The C binding throws the core's message as a plain Error.
 			throw error instanceof RangeError ? new Error(error.message) : error;
 		}
+	},
+	// native/xs_iotda.c: the core's streaming SHA-256.
+	xs_iotda_sha256_start() {
+		sha256Start();
+	},
+	xs_iotda_sha256_update(bytes?: unknown) {
+		if (!(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes)))
+			throw new TypeError("bytes: must be an ArrayBuffer, typed array or DataView");
+		sha256Update(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+	},
+	xs_iotda_sha256_digest() {
+		return Buffer.from(sha256Finish()).toString("hex");
+	},
+	// esp_restart(): the launcher runs the app again (stdout to a pipe is written synchronously).
+	xs_iotda_restart() {
+		process.exit(RESTART_EXIT_CODE);
 	},
 };
 

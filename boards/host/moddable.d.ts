@@ -10,3 +10,4 @@
 /// <reference path="../../types/moddable/Resource.d.ts" />
 /// <reference path="../../types/moddable/mc-config.d.ts" />
 /// <reference path="../../types/moddable/ssl.d.ts" />
+/// <reference path="../../types/moddable/ota.d.ts" />

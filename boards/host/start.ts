@@ -12,9 +12,12 @@
 //   --example demo|minimal        the app: examples/<name>/manifest.json (default demo)
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
 //                                 property report; non-zero with the reason otherwise, within 30 s
+//   --state-dir DIR               keep the host's preferences (NVS) and OTA slots in DIR across runs
+//                                 (default: a temporary directory, removed on exit); an OTA restart
+//                                 launches the app again on the same directory
 // The secret reaches the app through its preferences file (the host's NVS), the way a provisioned
 // device reads it from flash, and is never printed.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,12 +30,13 @@ import { DEFAULT_HTTP_PORT } from "../../broker/http";
 import { startBroker } from "../../broker/server";
 import { bundleManifest } from "./bundle";
 import { copyResources } from "./resources";
-import { buildConfig, DEFAULT_TARGET, loadTarget, platformOf } from "./target";
+import { RESTART_EXIT_CODE } from "./restart";
+import { buildConfig, DEFAULT_TARGET, loadTarget, platformOf, type Target } from "./target";
 
 const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
 const PRIVATE_CA = "private-ca.der";		// the resource --ca (or the embedded broker's CA) becomes
-const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--example demo|minimal] [--once] " +
+const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--example demo|minimal] [--once] [--state-dir DIR] " +
 	"[--host H --port P [--ca FILE(PEM or DER)] [--server-name N] --device-id ID [--client-cert FILE --client-key FILE]]" +
 	"   (secret in IOTDA_SECRET unless --client-cert)";
 
@@ -55,6 +59,7 @@ function parse() {
 				"client-cert": { type: "string" },
 				"client-key": { type: "string" },
 				once: { type: "boolean", default: false },
+				"state-dir": { type: "string" },
 			},
 			strict: true,
 		}).values;
@@ -65,7 +70,7 @@ function parse() {
 }
 const options = parse();
 const { host, once } = options;
-let target;
+let target: Target;
 try {
 	target = loadTarget(options.target);
 }
@@ -158,7 +163,7 @@ if (!/^[\w-]+$/.test(options.example) || !existsSync(manifest))
 	fail(`--example: no examples/${options.example}/manifest.json`);
 await bundleManifest(manifest, platformOf(target.name), app);		// first: a build error leaves nothing running
 const side = await brokerSide();
-let config;
+let config: Record<string, any>;
 try {
 	// A CA of the user's (or the embedded broker's) replaces the bundled roots: see src/tls/trust.ts.
 	config = buildConfig(target.name, { iotda: { ...side.iotda, ...(side.caDer && { ca: [PRIVATE_CA] }) } }, manifest);
@@ -169,26 +174,43 @@ catch (error) {
 }
 
 // What a device build gets from the manifest (resources, config) and from provisioning (NVS).
-const dir = mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
+const stateDir = options["state-dir"];
+if (stateDir !== undefined)
+	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+const dir = stateDir ?? mkdtempSync(join(tmpdir(), "iotda-host-"));		// mode 0700: holds the secret
 const resources = join(dir, "resources");
-mkdirSync(resources);
+mkdirSync(resources, { recursive: true });
 copyResources(resources, manifest, platformOf(target.name));
 if (side.caDer)
 	writeFileSync(join(resources, PRIVATE_CA), side.caDer);
 const preferences = join(dir, "preferences.json");
-writeFileSync(preferences, JSON.stringify({ iotda: { deviceId: side.deviceId, ...side.credentials } }), { mode: 0o600 });
+// Provisioning writes the credentials; what the app stored itself (e.g. an upgrade's version) stays.
+const kept = existsSync(preferences) ? JSON.parse(readFileSync(preferences, "utf8")) : {};
+kept.iotda = { ...kept.iotda, deviceId: side.deviceId, ...side.credentials };
+writeFileSync(preferences, JSON.stringify(kept), { mode: 0o600 });
 console.log(`[host] target ${target.name}: TCP send buffer ${target.tcp.sendBuffer} B, MSS ${target.tcp.mss} B; XS creation ${JSON.stringify(target.creation)}`);
 
-const child = spawn(process.execPath, ["--enable-source-maps", app], {
-	env: { ...process.env, IOTDA_SECRET: "", HOST_TARGET: target.name, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: preferences, HOST_RESOURCES: resources },
-	stdio: ["ignore", "pipe", "pipe"],
-});
-createInterface({ input: child.stdout }).on("line", line => {
-	console.log(`[app] ${line}`);
-	if (once)
-		watch(line);
-});
-createInterface({ input: child.stderr }).on("line", line => console.error(`[app] ${line}`));
+let child: ChildProcess;
+function launch(): void {
+	child = spawn(process.execPath, ["--enable-source-maps", app], {
+		env: { ...process.env, IOTDA_SECRET: "", HOST_TARGET: target.name, HOST_CONFIG: JSON.stringify(config), HOST_PREFERENCES: preferences, HOST_RESOURCES: resources, HOST_STATE_DIR: dir },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	createInterface({ input: child.stdout! }).on("line", line => {
+		console.log(`[app] ${line}`);
+		if (once)
+			watch(line);
+	});
+	createInterface({ input: child.stderr! }).on("line", line => console.error(`[app] ${line}`));
+	child.on("exit", (code, signal) => {
+		if (code === RESTART_EXIT_CODE) {
+			console.log("[host] restart");
+			return launch();
+		}
+		finish(1, `app exited (${signal ?? `code ${code}`})`);
+	});
+}
+launch();
 
 let finished = false;
 async function finish(code: number, message?: string): Promise<void> {
@@ -200,7 +222,8 @@ async function finish(code: number, message?: string): Promise<void> {
 	child.removeAllListeners("exit");
 	child.kill();
 	await side.close();
-	rmSync(dir, { recursive: true, force: true });
+	if (stateDir === undefined)
+		rmSync(dir, { recursive: true, force: true });
 	rmSync(app, { force: true });
 	process.exit(code);
 }
@@ -218,7 +241,6 @@ function watch(line: string): void {
 		finish(1, `not connected: ${line.slice(7).replace(/; next attempt in \d+ ms$/, "")}`);
 }
 
-child.on("exit", (code, signal) => finish(1, `app exited (${signal ?? `code ${code}`})`));
 process.once("SIGINT", () => finish(0));
 process.once("SIGTERM", () => finish(0));
 if (once)

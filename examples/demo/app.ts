@@ -2,7 +2,7 @@
 // `uptime` (seconds since boot) and a writable one, `reportInterval` (seconds, 5 to 3600), the
 // period of its property reports. After every connect it reports both, asks for its shadow and
 // applies the desired reportInterval; it answers property get and set, the command `echo` (its
-// paras back), and traces every message down.
+// paras back), traces every message down, and takes upgrades over the air (iotda/upgrade).
 //
 // Preloaded (main.ts, the entry, never is), so this code stays in flash. XS copies the code of a
 // closure that a preloaded module makes at run time into the heap, so the state lives in a Demo
@@ -18,6 +18,7 @@ import { answerProperties, type PropertyHandlers, type SetResult } from "iotda/p
 import { loadSettings, type Preferences, type Settings } from "iotda/settings";
 import { Shadow, type ShadowService } from "iotda/shadow";
 import { syncDeviceClock } from "iotda/timesync";
+import { type OtaPreferences, startOta } from "iotda/upgrade";
 
 const INTERVAL_MIN = 5;
 const INTERVAL_MAX = 3600;
@@ -31,7 +32,7 @@ class Demo implements PropertyHandlers {
 	#shadow: Shadow;
 	#booted = Time.ticks;
 
-	constructor(settings: Settings) {
+	constructor(settings: Settings, preferences: OtaPreferences) {
 		if (!validInterval(settings.reportInterval))
 			throw new RangeError(INTERVAL_RULE);
 		const device = this.#device = new Device(settings);
@@ -42,7 +43,9 @@ class Demo implements PropertyHandlers {
 		answerProperties(session, this);
 		this.#shadow = new Shadow(session, services => this.#applyShadow(services));
 		receiveMessages(session, traceMessage);
-		syncDeviceClock(device, new Events(session));
+		const events = new Events(session);
+		syncDeviceClock(device, events);
+		startOta(events, preferences, session.trust);
 		device.onConnected = () => this.#connected();
 		// Offline, a fresh report follows the next connect anyway: no point queuing stale ones.
 		this.#timer = Timer.repeat(() => this.#tick(), this.#interval * 1000);
@@ -148,9 +151,9 @@ function acknowledged(): void {
 }
 
 // Settings from `preferences` (Moddable's Preference module, passed in by main.ts) over config.iotda.
-export function startDemo(preferences: Preferences): void {
+export function startDemo(preferences: Preferences & OtaPreferences): void {
 	try {
-		new Demo(loadSettings(preferences));
+		new Demo(loadSettings(preferences), preferences);
 	}
 	catch (e) {
 		// Configuration errors name the key and never its value.

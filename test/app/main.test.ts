@@ -115,6 +115,9 @@ test("the app connects, reports its property as IoTDA JSON and answers a command
 	const isReport = (p: any) => p.deviceId === "main-dev" && p.topic === "$oc/devices/main-dev/sys/properties/report";
 	await until(() => publishes.some(isReport), "the property report");
 	const report = publishes.find(isReport);
+	// the OTA's version report after boot (src/upgrade.ts) went first, queued before the connect
+	assert.deepEqual(JSON.parse(publishes.find(p => p.deviceId === "main-dev").payload.toString()),
+		{ services: [{ service_id: "$ota", event_type: "version_report", paras: { fw_version: "1.0.0", sw_version: "1.0.0" } }] });
 	const body = JSON.parse(report.payload.toString());
 	const [{ properties, event_time }] = body.services;
 	assert.deepEqual(body, { services: [{ service_id: "status", properties: { uptime: properties.uptime, reportInterval: 60 }, event_time }] });

@@ -87,11 +87,20 @@ for (const path of APPS) {
 
 test("each feature manifest includes the core and maps only its own modules under iotda/", () => {
 	const core = new Set(read("modules/iotda/manifest.json").typescript.keys());
-	assert.deepEqual(FEATURES.sort(), ["commands", "events", "messages", "properties", "shadow"]);
+	assert.deepEqual(FEATURES.sort(), ["commands", "events", "messages", "ota", "properties", "shadow"]);
 	for (const feature of FEATURES) {
 		const manifest = json(`modules/iotda/${feature}/manifest.json`);
-		assert.deepEqual(manifest.include, ["../manifest.json"], feature);
-		const own = [...read(`modules/iotda/${feature}/manifest.json`).typescript.keys()].filter(name => !core.has(name));
+		// the core first, then any feature it stands on (ota on events), whose modules are not its own
+		const [first, ...features] = manifest.include as string[];
+		assert.equal(first, "../manifest.json", feature);
+		const inherited = new Set(core);
+		for (const include of features) {
+			assert.match(include, /^\.\.\/(\w+)\/manifest\.json$/, feature);
+			assert.ok(FEATURES.includes(include.split("/")[1]), `${feature} includes ${include}`);
+			for (const name of read(`modules/iotda/${include.slice(3)}`).typescript.keys())
+				inherited.add(name);
+		}
+		const own = [...read(`modules/iotda/${feature}/manifest.json`).typescript.keys()].filter(name => !inherited.has(name));
 		assert.ok(own.length && own.every(name => name.startsWith("iotda/")), `${feature}: ${own}`);
 		assert.deepEqual(own, manifest.preload, `${feature}: its modules are preloaded`);
 	}

@@ -170,6 +170,33 @@ static void signer_request(const char* args, char* reply) {
   }
 }
 
+/* The signer's streaming SHA-256 (iotda_sha256_*): "hash start", "hash update <hex>", "hash digest". */
+static void hash_request(char* args, char* reply) {
+  static uint8_t bytes[BYTES_MAX];
+  char error[IOTDA_ERROR_BYTES];
+  unsigned char digest[32];
+  char* op = strtok(args, " ");
+  int code;
+  if (op && strcmp(op, "start") == 0)
+    code = iotda_sha256_start(error);
+  else if (op && strcmp(op, "update") == 0) {
+    char* hex = strtok(NULL, " ");
+    code = iotda_sha256_update(bytes, from_hex(hex ? hex : "-", bytes), error);
+  } else if (op && strcmp(op, "digest") == 0)
+    code = iotda_sha256_digest(digest, error);
+  else {
+    sprintf(reply, "bad hash request %.32s", op ? op : "");
+    return;
+  }
+  if (code != 0)
+    sprintf(reply, "error %d %s", code, error);
+  else if (strcmp(op, "digest") == 0) {
+    strcpy(reply, "ok ");
+    to_hex(digest, sizeof digest, reply + 3);
+  } else
+    strcpy(reply, "ok");
+}
+
 int main(void) {
   static char line[LINE_BYTES], reply[LINE_BYTES];
   while (fgets(line, sizeof line, stdin) != NULL) {
@@ -182,6 +209,8 @@ int main(void) {
       sign(args, reply);
     else if (strcmp(line, "signer") == 0)
       signer_request(args, reply);
+    else if (strcmp(line, "hash") == 0)
+      hash_request(args, reply);
     else if (strcmp(line, "backed") == 0)
       sprintf(reply, "ok %d", IOTDA_CORE_MEMORY_BYTES);
     else

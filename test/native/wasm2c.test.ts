@@ -209,6 +209,27 @@ for (const build of builds) {
       assert.equal(replies[4], replies[0]);
     });
 
+    test("the signer's streaming SHA-256: any pieces, on the kept instance beside signing; a trap ends the hash it held", () => {
+      const message = randomBytes(3000);
+      const pieces = [message.subarray(0, 1), message.subarray(1, 1100), message.subarray(1100)];
+      const digest = `ok ${createHash("sha256").update(message).digest("hex")}`;
+      const notStarted = "error -1001 sha256: no hash started (or the core was reset since)";
+      const replies = run([
+        "hash digest",
+        "hash start", ...pieces.map((piece) => `hash update ${piece.toString("hex")}`), sign("dev1", HUAWEI.secret, HUAWEI.time), "hash digest",
+        "hash digest",
+        "hash start", "hash update 00", "signer break", sign("dev1", HUAWEI.secret, HUAWEI.time), "hash update 00", "hash digest",
+        "hash start", "hash update -", "hash digest",
+      ]);
+      assert.deepEqual(replies, [
+        notStarted,
+        "ok", "ok", "ok", "ok", `ok ${HUAWEI.timestamp} ${HUAWEI.password} dev1_0_1_${HUAWEI.timestamp}`, digest,
+        notStarted,
+        "ok", "ok", "ok", "error -1000 signer: trap oob", notStarted, notStarted,
+        "ok", "ok", `ok ${createHash("sha256").digest("hex")}`,
+      ]);
+    });
+
     test("traps come back as errors and the process keeps signing", () => {
       const backed = Number(one("backed").slice(3));
       const requests: [string, string][] = [

@@ -36,6 +36,10 @@ extern void fxRunProgramFile(txMachine* the, txString path);
 extern void fxRunLoop(txMachine* the);
 
 void xs_iotda_credentials(xsMachine* the);
+void xs_iotda_sha256_start(xsMachine* the);
+void xs_iotda_sha256_update(xsMachine* the);
+void xs_iotda_sha256_digest(xsMachine* the);
+void xs_iotda_restart(xsMachine* the);
 
 static const struct {
   const char* name;
@@ -43,6 +47,10 @@ static const struct {
   int length;
 } natives[] = {
     {"xs_iotda_credentials", xs_iotda_credentials, 5},
+    {"xs_iotda_sha256_start", xs_iotda_sha256_start, 0},
+    {"xs_iotda_sha256_update", xs_iotda_sha256_update, 1},
+    {"xs_iotda_sha256_digest", xs_iotda_sha256_digest, 0},
+    {"xs_iotda_restart", xs_iotda_restart, 0},
 };
 
 /* ---- what the last iotda_sign() call was given (linked with -Wl,--wrap=iotda_sign) ---- */
