@@ -28,6 +28,7 @@ console.log(
     connect_ours_vs_mqttjs: Number(connect.ratio.toFixed(3)),
     xs_session_cycle: xs.session_cycle,
     xs_parse_per_kib: xs.parse_per_kib,
+    xs_encode_per_kib: xs.encode_per_kib,
     sign,
     connect,
     xs,
