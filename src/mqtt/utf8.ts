@@ -31,6 +31,12 @@ export function encodeUtf8(text: string, field: string, nulAllowed: boolean): Ui
 			if (b === 0 && !nulAllowed) throw new MqttError(`${field}: must not contain U+0000`);
 			bytes[w++] = b;
 			i++;
+			continue;
+		}
+		const length = sequenceLength(bytes, i);
+		if (length) {
+			if (w === i) w = i += length;	// nothing rewritten yet: the bytes stay where they are
+			else for (const stop = i + length; i < stop;) bytes[w++] = bytes[i++];
 		}
 		else if (b === 0xC0 && bytes[i + 1] === 0x80) {
 			// XS keeps U+0000 as C0 80, so that C sees no NUL in a string; the fromString of Moddable
@@ -53,11 +59,7 @@ export function encodeUtf8(text: string, field: string, nulAllowed: boolean): Ui
 			bytes[w++] = 0x80 | (c & 0x3F);
 			i += 6;
 		}
-		else {
-			const length = sequenceLength(bytes, i);
-			if (!length) throw new MqttError(`${field}: not well-formed UTF-8`);
-			for (const stop = i + length; i < stop;) bytes[w++] = bytes[i++];
-		}
+		else throw new MqttError(`${field}: not well-formed UTF-8`);
 	}
 	return w === end ? bytes : bytes.subarray(0, w);
 }
@@ -65,29 +67,16 @@ export function encodeUtf8(text: string, field: string, nulAllowed: boolean): Ui
 // The length of the well-formed UTF-8 sequence at bytes[i], a byte of at least 0x80 (Unicode 3.9
 // table 3-7), or 0 if there is none: no overlong forms, no surrogates, nothing above U+10FFFF, no
 // truncated sequences. The lead byte fixes the length and the allowed range of the second byte,
-// which is what excludes the first three.
+// which is what excludes the first three. Past the end, undefined fails every test.
 function sequenceLength(bytes: Uint8Array, i: number): number {
-	const b = bytes[i];
-	let more: number, low = 0x80, high = 0xBF;
-	if (b >= 0xC2 && b <= 0xDF) more = 1;
-	else if (b >= 0xE0 && b <= 0xEF) {
-		more = 2;
-		if (b === 0xE0) low = 0xA0;
-		else if (b === 0xED) high = 0x9F;
-	}
-	else if (b >= 0xF0 && b <= 0xF4) {
-		more = 3;
-		if (b === 0xF0) low = 0x90;
-		else if (b === 0xF4) high = 0x8F;
-	}
-	else return 0;
-	for (let k = 1; k <= more; k++) {
-		const next = bytes[i + k];	// undefined past the end fails the range test
-		if (!(next >= low && next <= high)) return 0;
-		low = 0x80;
-		high = 0xBF;
-	}
-	return more + 1;
+	const b = bytes[i], second = bytes[i + 1];
+	if (b < 0xC2 || b > 0xF4) return 0;
+	if (b < 0xE0) return (second & 0xC0) === 0x80 ? 2 : 0;
+	const low = b === 0xE0 ? 0xA0 : b === 0xF0 ? 0x90 : 0x80;
+	const high = b === 0xED ? 0x9F : b === 0xF4 ? 0x8F : 0xBF;
+	if (!(second >= low && second <= high) || (bytes[i + 2] & 0xC0) !== 0x80) return 0;
+	if (b < 0xF0) return 3;
+	return (bytes[i + 3] & 0xC0) === 0x80 ? 4 : 0;
 }
 
 // Decodes well-formed UTF-8 only (see sequenceLength).
