@@ -35,6 +35,7 @@ console.log(
     xs_parse_per_kib: xs.parse_per_kib,
     download_mbps: Number(download.oursMBps.toFixed(1)),
     download_ours_vs_node: Number(download.ratio.toFixed(3)),
+    xs_encode_per_kib: xs.encode_per_kib,
     sign,
     connect,
     download,

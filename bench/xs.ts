@@ -7,6 +7,7 @@
 // holding pointers are larger than on the device. No collection runs while counting.
 import { fileURLToPath } from "node:url";
 import { runScenario } from "../test/xs/engine";
+import type { Input as EncodeInput, Output as EncodeOutput } from "../test/xs/scenarios/encode-cost";
 import type { Input as SessionInput, Output as SessionOutput } from "../test/xs/scenarios/session";
 import type { Input as ParseInput, Output as ParseOutput } from "./xs-parse";
 
@@ -22,9 +23,13 @@ export interface XsBenchFigures {
   /** The MQTT parser, per KiB of a stream of QoS 1 command PUBLISH packets in 1024-byte chunks. */
   parse_per_kib: XsCost;
   parse_stream_bytes: number;
+  /** encodePublish of a 16 KiB string payload, per KiB: ASCII ("x") and not ("é", 2 bytes each); with
+   * the string bytes XS scanned to index by character, which compute does not count. */
+  encode_per_kib: Record<"ascii" | "non_ascii", XsCost & { scanned_bytes: number }>;
 }
 
 const PARSE: ParseInput = { packets: 64, chunkBytes: 1024 };
+const ENCODE: EncodeInput = { characters: ["x", "é"], kib: [16] };
 
 export async function runXsBench(): Promise<XsBenchFigures> {
   const session = await runScenario<SessionInput, SessionOutput>("scenarios/session.ts", {
@@ -35,12 +40,18 @@ export async function runXsBench(): Promise<XsBenchFigures> {
     holdCheckMs: 1000,
   }, "xs");
   const parse = await runScenario<ParseInput, ParseOutput>(fileURLToPath(new URL("./xs-parse.ts", import.meta.url)), PARSE, "xs");
+  const [[ascii], [nonAscii]] = await runScenario<EncodeInput, EncodeOutput>("scenarios/encode-cost.ts", ENCODE, "xs");
+  const perKiBOf = (cost: typeof ascii) => {
+    const kib = cost.bytes / 1024;
+    return { compute: Math.round(cost.compute / kib), slots: Math.round(cost.slots / kib), chunk_bytes: Math.round(cost.chunks / kib), scanned_bytes: Math.round(cost.scanned / kib) };
+  };
   const { compute, slots, chunks } = session.cost!;
   const perKiB = parse.perKiB;
   const figures: XsBenchFigures = {
     session_cycle: { compute, slots, chunk_bytes: chunks },
     parse_per_kib: { compute: Math.round(perKiB.compute), slots: Math.round(perKiB.slots), chunk_bytes: Math.round(perKiB.chunks) },
     parse_stream_bytes: parse.bytes,
+    encode_per_kib: { ascii: perKiBOf(ascii), non_ascii: perKiBOf(nonAscii) },
   };
   printTable(figures);
   return figures;
@@ -52,4 +63,8 @@ function printTable(f: XsBenchFigures): void {
   console.log("\nXS (the device's build of XS 13.3): compute units, slots and chunk bytes allocated; the same every run");
   row("session cycle (sign .. report, PUBACK)", f.session_cycle);
   row(`parser, per KiB (${PARSE.packets} command PUBLISH, ${f.parse_stream_bytes} B)`, f.parse_per_kib);
+  const { ascii, non_ascii } = f.encode_per_kib;
+  row(`string payload encode, per KiB ("x")`, ascii);
+  row(`string payload encode, per KiB ("é")`, non_ascii);
+  console.log(`  string bytes XS scanned to index by character (not in compute), per KiB encoded: ${ascii.scanned_bytes.toLocaleString("en")} ("x"), ${non_ascii.scanned_bytes.toLocaleString("en")} ("é")`);
 }

@@ -1,6 +1,6 @@
 // IoTDA's MQTT conventions: system topics under $oc/devices/{device_id}/sys/ and their JSON
 // payloads. Pure string work, no I/O.
-import { utf8Length } from "./mqtt/utf8";
+import { encodeUtf8 } from "./mqtt/utf8";
 
 // The platform accepts keepalive values in this range only (seconds); 120 is its recommendation.
 export const KEEPALIVE_MIN = 30;
@@ -109,7 +109,7 @@ export function parseEvents(json: string): Event[] {
 // A custom topic, $oc/devices/{id}/user/{path}; throws RangeError past IoTDA's 128 bytes.
 export function userTopic(deviceId: string, path: string): string {
 	const topic = `$oc/devices/${deviceId}/user/${path}`;
-	if (utf8Length(topic, "topic", false) > USER_TOPIC_MAX)
+	if (encodeUtf8(topic, "topic", false).length > USER_TOPIC_MAX)
 		throw new RangeError(`topic: a custom topic is at most ${USER_TOPIC_MAX} bytes (IoTDA)`);
 	return topic;
 }

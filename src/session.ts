@@ -19,7 +19,7 @@ import { certificateLogin, KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, proper
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
-import { utf8Length } from "./mqtt/utf8";
+import { encodeUtf8 } from "./mqtt/utf8";
 import { sign } from "./signer";
 import { type ClientCertificate, type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
 
@@ -574,10 +574,11 @@ export class Session {
 	}
 }
 
-// Without a pass over the string when its length settles it: UTF-8 takes 1 to 3 bytes a UTF-16 unit.
+// Without encoding the string when its length settles it: a string index is 1 to 4 bytes of UTF-8
+// (on the device a character above U+FFFF is one index, in Node two).
 function checkPayloadSize(payload: string | Uint8Array): void {
 	const size = (typeof payload !== "string") ? payload.byteLength
-		: ((payload.length > PAYLOAD_MAX) || ((payload.length * 3) <= PAYLOAD_MAX)) ? payload.length : utf8Length(payload, "payload", true);
+		: ((payload.length > PAYLOAD_MAX) || ((payload.length * 4) <= PAYLOAD_MAX)) ? payload.length : encodeUtf8(payload, "payload", true).length;
 	if (size > PAYLOAD_MAX)
 		throw new RangeError(`payload: IoTDA takes at most ${PAYLOAD_MAX} bytes (1 MB) per message`);
 }

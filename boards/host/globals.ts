@@ -59,10 +59,28 @@ function trace(...items: (string | number | boolean)[]): void {
 	process.stdout.write(items.join(""));
 }
 
+const encoder = new TextEncoder();
+// A u-flag expression reads a surrogate pair as one code point, so only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+// The string's bytes as XS keeps them, as Moddable SDK 8.2.3 gives them (xsDataView.c
+// fx_ArrayBuffer_fromString): its UTF-8, but a lone surrogate in its own 3 bytes, where TextEncoder
+// would write U+FFFD. (XS keeps U+0000 as C0 80; fromString gives it as 00, like TextEncoder.)
 function fromString(string: string): ArrayBuffer {
 	if (!arguments.length)
 		throw new TypeError("no argument");
-	return new TextEncoder().encode(String(string)).buffer;
+	const text = String(string);
+	if (!LONE_SURROGATE.test(text))
+		return encoder.encode(text).buffer;
+	const bytes: number[] = [];
+	for (const character of text) {
+		const c = character.codePointAt(0)!;
+		if (LONE_SURROGATE.test(character))
+			bytes.push(0xE0 | (c >> 12), 0x80 | ((c >> 6) & 0x3F), 0x80 | (c & 0x3F));
+		else
+			bytes.push(...encoder.encode(character));
+	}
+	return Uint8Array.from(bytes).buffer;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

@@ -1,10 +1,10 @@
-// Encoders for the packets a client sends. Each one validates every field and measures every string
-// first, then allocates the exact packet once and writes it: a bad field throws MqttError before
-// anything exists, and no intermediate buffers are made (strings go straight into the packet).
+// Encoders for the packets a client sends. Each one validates every field and encodes every string
+// first, then allocates the exact packet once and writes it: a bad field throws MqttError before the
+// packet exists. Each string's UTF-8 is one allocation of its size (utf8.ts), copied into the packet.
 
 import { CONNECT, PUBLISH, PUBACK, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT, MAX_REMAINING_LENGTH, MAX_STRING_BYTES, MqttError } from "./packets";
 import { checkTopicFilter, checkTopicName } from "./topic";
-import { utf8Length, writeUtf8 } from "./utf8";
+import { encodeUtf8 } from "./utf8";
 
 export interface ConnectOptions {
 	clientId: string;
@@ -29,36 +29,36 @@ const PROTOCOL = Object.freeze([0, 4, 0x4D, 0x51, 0x54, 0x54, 4]);
 
 export function encodeConnect(o: ConnectOptions): Uint8Array {
 	const clean = flag(o.cleanSession, "cleanSession", true);
-	const clientIdLength = stringLength(o.clientId, "clientId", false);
+	const clientId = stringBytes(o.clientId, "clientId", false);
 	// an empty clientId asks the server to assign one, which is only allowed for a clean session (MQTT-3.1.3-7)
-	if (clientIdLength === 0 && !clean) throw new MqttError("clientId: must not be empty unless cleanSession is true");
+	if (clientId.length === 0 && !clean) throw new MqttError("clientId: must not be empty unless cleanSession is true");
 	checkInteger(o.keepalive, "keepalive", 0, 65535);
 	let flags = clean ? 0x02 : 0;
-	let remaining = PROTOCOL.length + 1 + 2 + 2 + clientIdLength;	// + flags byte, keepalive, clientId prefix
+	let remaining = PROTOCOL.length + 1 + 2 + 2 + clientId.length;	// + flags byte, keepalive, clientId prefix
 
 	const will = o.will;
-	let willTopicLength = 0, willPayloadLength = 0;
+	let willTopic: Uint8Array | undefined, willPayload: Uint8Array | undefined;
 	if (will) {
-		willTopicLength = stringLength(will.topic, "will.topic", false);
+		willTopic = stringBytes(will.topic, "will.topic", false);
 		checkTopicName(will.topic, "will.topic");
 		// unlike a PUBLISH payload, the will message carries a 16-bit length prefix (3.1.3.3)
-		willPayloadLength = payloadLength(will.payload, "will.payload");
-		if (willPayloadLength > MAX_STRING_BYTES) throw new MqttError(`will.payload: at most ${MAX_STRING_BYTES} bytes`);
+		willPayload = payloadBytes(will.payload, "will.payload");
+		if (willPayload.length > MAX_STRING_BYTES) throw new MqttError(`will.payload: at most ${MAX_STRING_BYTES} bytes`);
 		flags |= 0x04 | (qos(will.qos, "will.qos") << 3) | (flag(will.retain, "will.retain", false) ? 0x20 : 0);
-		remaining += 4 + willTopicLength + willPayloadLength;
+		remaining += 4 + willTopic.length + willPayload.length;
 	}
-	let usernameLength = 0, passwordLength = 0;
+	let username: Uint8Array | undefined, password: Uint8Array | undefined;
 	if (o.username !== undefined) {
-		usernameLength = stringLength(o.username, "username", false);
+		username = stringBytes(o.username, "username", false);
 		flags |= 0x80;
-		remaining += 2 + usernameLength;
+		remaining += 2 + username.length;
 	}
 	if (o.password !== undefined) {
 		if (o.username === undefined) throw new MqttError("password: requires a username");	// MQTT-3.1.2-22
 		// the password is Binary Data (3.1.3.5), so U+0000 is allowed in it
-		passwordLength = stringLength(o.password, "password", true);
+		password = stringBytes(o.password, "password", true);
 		flags |= 0x40;
-		remaining += 2 + passwordLength;
+		remaining += 2 + password.length;
 	}
 
 	const out = frame(CONNECT << 4, remaining, "CONNECT");
@@ -67,20 +67,19 @@ export function encodeConnect(o: ConnectOptions): Uint8Array {
 	at += PROTOCOL.length;
 	out[at++] = flags;
 	at = writeU16(out, at, o.keepalive);
-	at = writeString(out, at, o.clientId, clientIdLength);
-	if (will) {
-		at = writeString(out, at, will.topic, willTopicLength);
-		at = writeU16(out, at, willPayloadLength);
-		at = writePayload(out, at, will.payload);
+	at = writeString(out, at, clientId);
+	if (willTopic && willPayload) {
+		at = writeString(out, at, willTopic);
+		at = writeString(out, at, willPayload);
 	}
-	if (o.username !== undefined) at = writeString(out, at, o.username, usernameLength);
-	if (o.password !== undefined) writeString(out, at, o.password, passwordLength);
+	if (username) at = writeString(out, at, username);
+	if (password) writeString(out, at, password);
 	return out;
 }
 
 export function encodePublish(o: PublishOptions): Uint8Array {
 	const q = qos(o.qos, "qos");
-	const topicLength = stringLength(o.topic, "topic", false);
+	const topic = stringBytes(o.topic, "topic", false);
 	checkTopicName(o.topic, "topic");
 	const retain = flag(o.retain, "retain", false), dup = flag(o.dup, "dup", false);
 	if (q === 0) {
@@ -89,12 +88,13 @@ export function encodePublish(o: PublishOptions): Uint8Array {
 		if (dup) throw new MqttError("dup: must be false for QoS 0");
 	}
 	else checkInteger(o.messageId, "messageId", 1, 65535);
-	const remaining = 2 + topicLength + (q ? 2 : 0) + payloadLength(o.payload, "payload");
+	const payload = payloadBytes(o.payload, "payload");
+	const remaining = 2 + topic.length + (q ? 2 : 0) + payload.length;
 
 	const out = frame((PUBLISH << 4) | (dup ? 0x08 : 0) | (q << 1) | (retain ? 0x01 : 0), remaining, "payload");
-	let at = writeString(out, out.length - remaining, o.topic, topicLength);
+	let at = writeString(out, out.length - remaining, topic);
 	if (q) at = writeU16(out, at, o.messageId!);
-	writePayload(out, at, o.payload);
+	out.set(payload, at);
 	return out;
 }
 
@@ -107,20 +107,20 @@ export function encodeSubscribe(messageId: number, subscriptions: { topic: strin
 	checkInteger(messageId, "messageId", 1, 65535);
 	// a SUBSCRIBE without filters is a protocol violation (MQTT-3.8.3-3)
 	if (!Array.isArray(subscriptions) || subscriptions.length === 0) throw new MqttError("subscriptions: must be a non-empty array");
-	const lengths: number[] = [];
+	const filters: Uint8Array[] = [];
 	let remaining = 2;
 	for (let i = 0; i < subscriptions.length; i++) {
 		const s = subscriptions[i];
-		lengths.push(filterLength(s.topic, `subscriptions[${i}].topic`));
+		filters.push(filterBytes(s.topic, `subscriptions[${i}].topic`));
 		qos(s.qos, `subscriptions[${i}].qos`);
-		remaining += 2 + lengths[i] + 1;
+		remaining += 2 + filters[i].length + 1;
 	}
 
 	// the fixed header flags of SUBSCRIBE are reserved as 0010 (MQTT-3.8.1-1)
 	const out = frame((SUBSCRIBE << 4) | 0x02, remaining, "subscriptions");
 	let at = writeU16(out, out.length - remaining, messageId);
 	for (let i = 0; i < subscriptions.length; i++) {
-		at = writeString(out, at, subscriptions[i].topic, lengths[i]);
+		at = writeString(out, at, filters[i]);
 		out[at++] = subscriptions[i].qos;
 	}
 	return out;
@@ -129,17 +129,17 @@ export function encodeSubscribe(messageId: number, subscriptions: { topic: strin
 export function encodeUnsubscribe(messageId: number, topics: string[]): Uint8Array {
 	checkInteger(messageId, "messageId", 1, 65535);
 	if (!Array.isArray(topics) || topics.length === 0) throw new MqttError("topics: must be a non-empty array");	// MQTT-3.10.3-2
-	const lengths: number[] = [];
+	const filters: Uint8Array[] = [];
 	let remaining = 2;
 	for (let i = 0; i < topics.length; i++) {
-		lengths.push(filterLength(topics[i], `topics[${i}]`));
-		remaining += 2 + lengths[i];
+		filters.push(filterBytes(topics[i], `topics[${i}]`));
+		remaining += 2 + filters[i].length;
 	}
 
 	// the fixed header flags of UNSUBSCRIBE are reserved as 0010 (MQTT-3.10.1-1)
 	const out = frame((UNSUBSCRIBE << 4) | 0x02, remaining, "topics");
 	let at = writeU16(out, out.length - remaining, messageId);
-	for (let i = 0; i < topics.length; i++) at = writeString(out, at, topics[i], lengths[i]);
+	for (let i = 0; i < topics.length; i++) at = writeString(out, at, filters[i]);
 	return out;
 }
 
@@ -163,25 +163,26 @@ function frame(first: number, remaining: number, field: string): Uint8Array {
 	return out;
 }
 
-// UTF-8 length of an MQTT string (or of the password), enforcing the 16-bit length prefix.
-function stringLength(text: string, field: string, nulAllowed: boolean): number {
+// UTF-8 of an MQTT string (or of the password), enforcing the 16-bit length prefix.
+function stringBytes(text: string, field: string, nulAllowed: boolean): Uint8Array {
 	if (typeof text !== "string") throw new MqttError(`${field}: must be a string`);
-	// every UTF-16 unit becomes at least one byte, so a longer string cannot fit and is not scanned
-	const length = text.length > MAX_STRING_BYTES ? Infinity : utf8Length(text, field, nulAllowed);
-	if (length > MAX_STRING_BYTES) throw new MqttError(`${field}: at most ${MAX_STRING_BYTES} bytes`);
-	return length;
+	// every character is at least one byte, so a longer string cannot fit and is not encoded (counting
+	// its characters is one pass on XS, with no allocation)
+	const bytes = text.length > MAX_STRING_BYTES ? undefined : encodeUtf8(text, field, nulAllowed);
+	if (!bytes || bytes.length > MAX_STRING_BYTES) throw new MqttError(`${field}: at most ${MAX_STRING_BYTES} bytes`);
+	return bytes;
 }
 
-function filterLength(filter: string, field: string): number {
-	const length = stringLength(filter, field, false);
+function filterBytes(filter: string, field: string): Uint8Array {
+	const bytes = stringBytes(filter, field, false);
 	checkTopicFilter(filter, field);
-	return length;
+	return bytes;
 }
 
 // Payloads are opaque bytes; a string payload is sent as UTF-8 and may contain U+0000.
-function payloadLength(payload: Uint8Array | string, field: string): number {
-	if (typeof payload === "string") return utf8Length(payload, field, true);
-	if (payload instanceof Uint8Array) return payload.length;
+function payloadBytes(payload: Uint8Array | string, field: string): Uint8Array {
+	if (typeof payload === "string") return encodeUtf8(payload, field, true);
+	if (payload instanceof Uint8Array) return payload;
 	throw new MqttError(`${field}: must be a Uint8Array or a string`);
 }
 
@@ -206,12 +207,9 @@ function writeU16(out: Uint8Array, at: number, value: number): number {
 	return at + 2;
 }
 
-function writeString(out: Uint8Array, at: number, text: string, length: number): number {
-	return writeUtf8(text, out, writeU16(out, at, length));
-}
-
-function writePayload(out: Uint8Array, at: number, payload: Uint8Array | string): number {
-	if (typeof payload === "string") return writeUtf8(payload, out, at);
-	out.set(payload, at);
-	return at + payload.length;
+// A string or the will payload: a 16-bit length, then the bytes.
+function writeString(out: Uint8Array, at: number, bytes: Uint8Array): number {
+	at = writeU16(out, at, bytes.length);
+	out.set(bytes, at);
+	return at + bytes.length;
 }

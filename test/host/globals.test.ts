@@ -57,6 +57,12 @@ test("ArrayBuffer.fromString and String.fromArrayBuffer are UTF-8", () => {
 	assert.throws(() => String.fromArrayBuffer(Uint8Array.of(0xc3, 0x28).buffer), { name: "TypeError", message: "invalid UTF-8" });
 	assert.throws(() => String.fromArrayBuffer(Uint8Array.of(0x41) as unknown as ArrayBuffer), { name: "TypeError" });
 	assert.throws(() => (ArrayBuffer.fromString as () => ArrayBuffer)(), { name: "TypeError" });
+	// as XS gives them: U+0000 as 00, a lone surrogate in its own 3 bytes (not U+FFFD), a pair as 4
+	const bytes = (text: string) => Array.from(new Uint8Array(ArrayBuffer.fromString(text)));
+	assert.deepEqual(bytes("a\0b"), [0x61, 0, 0x62]);
+	assert.deepEqual(bytes("\uD800"), [0xED, 0xA0, 0x80]);
+	assert.deepEqual(bytes("x\uDFFF\uD83D\uDE00\uDBFF"), [0x78, 0xED, 0xBF, 0xBF, 0xF0, 0x9F, 0x98, 0x80, 0xED, 0xAF, 0xBF]);
+	assert.deepEqual(bytes("\uDE00\uD83D"), [0xED, 0xB8, 0x80, 0xED, 0xA0, 0xBD]);
 	assert.equal(Object.keys(globalThis).includes("trace"), false, "globals are not enumerable");
 });
 

@@ -13,6 +13,7 @@ import type { Packet } from "../../src/mqtt/packets";
 import { Parser } from "../../src/mqtt/parser";
 import { expectedPassword, utcHour } from "../fixtures/iotda";
 import { mosquittoMissing, startMosquitto } from "../fixtures/mosquitto";
+import "../../boards/host/globals";	// ArrayBuffer.fromString, as XS has it
 
 const DEVICE = "prod_node-1";
 const SECRET = "interop-secret";

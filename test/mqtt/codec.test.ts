@@ -14,6 +14,7 @@ import {
 	publishReference, random, randomConnect, randomFilter, randomMessageId, randomPublish, randomServerStream, randomSplit,
 	take, type FuzzCase,
 } from "../fixtures/mqtt";
+import "../../boards/host/globals";	// ArrayBuffer.fromString, as XS has it
 
 const bytewise = (bytes: Uint8Array) => Array.from(bytes, b => Uint8Array.of(b));
 

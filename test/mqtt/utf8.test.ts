@@ -3,8 +3,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeUtf8, encodeUtf8, utf8Length } from "../../src/mqtt/utf8";
+import { decodeUtf8, encodeUtf8 } from "../../src/mqtt/utf8";
 import { MqttError } from "../../src/mqtt/packets";
+import "../../boards/host/globals";	// ArrayBuffer.fromString, as XS has it
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -22,7 +23,6 @@ test("every scalar value encodes like Buffer and decodes back", () => {
 		const text = String.fromCodePoint(...points);
 		const bytes = encodeUtf8(text, "t", true);
 		assert.deepEqual(Buffer.from(bytes), Buffer.from(text, "utf8"));
-		assert.equal(utf8Length(text, "t", true), bytes.length);
 		assert.equal(decodeUtf8(bytes, "t", true), text);
 		checked += points.length;
 	}

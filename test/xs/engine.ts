@@ -33,7 +33,9 @@ const INCLUDES = [here, join(xs, "includes"), join(xs, "platforms"), join(xs, "s
 const ENGINE_FLAGS = ["-O2", "-w", ...XS_DEFINES];
 // Ours at -O2 like the issue that found the dead-store wipe, and without warnings.
 const OUR_FLAGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", ...XS_DEFINES];
-const LINK = ["-Wl,--wrap=iotda_sign", "-lm", "-ldl", "-lpthread"];
+// The wraps: what iotda_sign() was given, and the string bytes XS scans to index by character.
+const WRAPPED = ["iotda_sign", "fxUnicodeLength", "fxUnicodeToUTF8Offset", "fxUTF8ToUnicodeOffset"];
+const LINK = [`-Wl,${WRAPPED.map((name) => `--wrap=${name}`).join(",")}`, "-lm", "-ldl", "-lpthread"];
 
 const hashFiles = (hash: ReturnType<typeof createHash>, files: string[]) => {
   for (const file of files.sort()) hash.update(relative(root, file)).update("\0").update(readFileSync(file)).update("\0");

@@ -12,6 +12,9 @@
  *     print(line)          one line on stdout (the script's results)
  *     compute()            the meter: XS instructions run so far, plus what built-ins charge for
  *                          their work (mxMeterSome), e.g. one per character copied
+ *     scanned()            string bytes XS walked so far to count a string's characters or to find
+ *                          one by index (fxUnicodeLength, fxUnicodeToUTF8Offset, fxUTF8ToUnicodeOffset),
+ *                          which the meter does not charge for
  *     slots(), chunks()    slots in use and bytes of chunks in use (currentHeapCount,
  *                          currentChunksSize; both also count garbage until the next collection)
  *     collect()            a full collection, after which collected() is false until the next one
@@ -74,6 +77,32 @@ int __wrap_iotda_sign(const char* device_id, size_t device_id_length, const char
   }
   return __real_iotda_sign(device_id, device_id_length, secret, secret_length, time_ms, auth_type, sign_type, out,
                            error);
+}
+
+/* ---- string bytes walked by XS's character-index helpers (linked with -Wl,--wrap=...) ---- */
+
+static double scanned;
+
+txSize __real_fxUnicodeLength(txString string);
+txSize __real_fxUnicodeToUTF8Offset(txString string, txSize offset);
+txSize __real_fxUTF8ToUnicodeOffset(txString string, txSize offset);
+
+/* Each walks until it has its answer or meets the string's end (the result is -1 then). */
+txSize __wrap_fxUnicodeLength(txString string) {
+  scanned += (double)strlen(string);
+  return __real_fxUnicodeLength(string);
+}
+
+txSize __wrap_fxUnicodeToUTF8Offset(txString string, txSize offset) {
+  txSize result = __real_fxUnicodeToUTF8Offset(string, offset);
+  scanned += result < 0 ? (double)strlen(string) : (double)result;
+  return result;
+}
+
+txSize __wrap_fxUTF8ToUnicodeOffset(txString string, txSize offset) {
+  txSize result = __real_fxUTF8ToUnicodeOffset(string, offset);
+  scanned += result < 0 ? (double)strlen(string) : (double)offset;
+  return result;
 }
 
 static void to_hex(char* out, const unsigned char* bytes, size_t length) {
@@ -163,6 +192,10 @@ static void host_compute(xsMachine* the) {
   xsResult = xsNumber(the->meterIndex);
 }
 
+static void host_scanned(xsMachine* the) {
+  xsResult = xsNumber(scanned);
+}
+
 static void host_slots(xsMachine* the) {
   xsResult = xsNumber(the->currentHeapCount);
 }
@@ -201,6 +234,7 @@ static void define_globals(xsMachine* the) {
   xsVar(1) = xsNewObject();
   define(the, &xsVar(1), "print", host_print, 1);
   define(the, &xsVar(1), "compute", host_compute, 0);
+  define(the, &xsVar(1), "scanned", host_scanned, 0);
   define(the, &xsVar(1), "slots", host_slots, 0);
   define(the, &xsVar(1), "chunks", host_chunks, 0);
   define(the, &xsVar(1), "collect", host_collect, 0);

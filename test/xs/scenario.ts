@@ -5,6 +5,7 @@
 /** The XS host's test probes (host.c's xsHost); undefined on Node. */
 export interface XsHost {
 	compute(): number;
+	scanned(): number;
 	slots(): number;
 	chunks(): number;
 	collect(): void;
