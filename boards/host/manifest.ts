@@ -87,17 +87,19 @@ function readJson(path: string): Json {
 	return JSON.parse(readFileSync(path, "utf8"));
 }
 
-// Objects merge key by key, anything else replaces (mcmanifest.js mergeProperties).
+// mcmanifest.js mergeProperties: an object or array over an object or array merges key by key (so
+// a list merges entry by entry: ["a"] over ["roots", "b"] is ["a", "b"], and [] changes nothing);
+// anything else replaces. Values are copied, never shared with the manifest read.
 export function merge(target: Json, source: Json): Json {
 	for (const [key, value] of Object.entries(source)) {
 		if (isObject(value) && isObject(target[key]))
 			merge(target[key], value);
 		else
-			target[key] = isObject(value) ? merge({}, value) : value;
+			target[key] = isObject(value) ? merge(Array.isArray(value) ? [] : {}, value) : value;
 	}
 	return target;
 }
 
 function isObject(value: unknown): value is Json {
-	return typeof value === "object" && value !== null && !Array.isArray(value);
+	return typeof value === "object" && value !== null;
 }

@@ -180,7 +180,7 @@ test("the trust set: the bundled roots by default (refusing the local CA), roots
 test("a trust set that cannot work stops the app with an error naming ca and the entry", async () => {
 	writeFileSync(join(dir, "resources", "pem-ca.der"), certs.caPem);
 	const cases: [Record<string, unknown>, Record<string, unknown>, RegExp][] = [
-		[{ ca: [] }, {}, /cannot start: ca: must be a list of names \(an array, or a comma-separated string\) without empty entries/],
+		[{}, { ca: "" }, /cannot start: ca: must be a list of names \(an array, or a comma-separated string\) without empty entries/],
 		[{}, { ca: "roots,," }, /cannot start: ca: must be a list of names/],
 		[{ ca: ["missing.der"] }, {}, /cannot start: ca: resource missing\.der not found \(add the file in DER form to the manifest's resources\)/],
 		[{ ca: ["pem-ca.der"] }, {}, /cannot start: ca: resource pem-ca\.der is not DER \(convert PEM with openssl\)/],

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type AppManifest, readManifest } from "../../boards/host/manifest";
+import { type AppManifest, merge, readManifest } from "../../boards/host/manifest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PLATFORM = "esp32/esp32c3";
@@ -130,4 +130,17 @@ test("the SDK's ssl_cert builds as ssl/sdk-cert, named before the SDK's ssl/* na
 	assert.ok(includes.indexOf(fragment) < includes.indexOf("$(MODDABLE)/modules/crypt/tls.json"), `${fragment} comes before tls.json`);
 	// and the declarations of those SDK modules reach a user's tsc through the module's typescript.types
 	assert.deepEqual(read("examples/minimal/manifest.json").types, [join(ROOT, "types/moddable/ssl")]);
+});
+
+// mcmanifest.js mergeProperties treats arrays as objects: an app's config list merges into an
+// included manifest's entry by entry. The host's mc/config must merge the same way.
+test("config merges as mcconfig merges it: objects key by key, lists entry by entry, the rest replaced", () => {
+	const base = { iotda: { ca: ["roots", "b.der"], port: 8883 }, sntp: "pool.ntp.org" };
+	assert.deepEqual(merge(structuredClone(base), { iotda: { ca: ["a.der"] } }), { iotda: { ca: ["a.der", "b.der"], port: 8883 }, sntp: "pool.ntp.org" });
+	assert.deepEqual(merge(structuredClone(base), { iotda: { ca: [] } }), base);
+	assert.deepEqual(merge(structuredClone(base), { iotda: { ca: "x.der", port: 1883 }, sntp: ["a"] }), { iotda: { ca: "x.der", port: 1883 }, sntp: ["a"] });
+	const source = { list: [{ a: 1 }] };
+	const merged = merge({}, source);
+	merged.list[0].a = 2;
+	assert.equal(source.list[0].a, 1, "the merged config shares nothing with its source");
 });
