@@ -5,10 +5,9 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { credentialsAt } from "../fixtures/iotda";
 import { HUAWEI, MESSAGES } from "../native/vectors";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Arg, Input, Output, Reply } from "./scenarios/binding";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const secret = "never-in-a-message";
 const time = HUAWEI.time;
 
@@ -72,11 +71,10 @@ function wtf8(text: string): string {
 
 const ok = (deviceId: string, secret: string, ms: number, authType = 0, signType = 1): Reply => ({ ok: credentialsAt(deviceId, secret, ms, authType, signType) });
 
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/binding.ts", input, engine, { stress: engine === "xs" });
+	results = await runOnEngines<Input, Output>("scenarios/binding.ts", input, { stressXs: true });
 });
 
 test("XS (collecting before every allocation) and Node: credentials, with the defaults authType 0 and signType 1", () => {

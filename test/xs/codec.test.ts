@@ -10,10 +10,9 @@ import {
 	below, connectReference, frames, fromMqttPacket, fuzzMutatedStreams, fuzzRandomBytes, mqttPacketParse, publishReference,
 	random, randomConnect, randomFilter, randomMessageId, randomPublish, randomServerStream, randomSplit, take, type FuzzCase,
 } from "../fixtures/mqtt";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output, PacketJson, Payload } from "./scenarios/codec";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const payload = (p: Uint8Array | string): Payload => typeof p === "string" ? p : { hex: hexOf(p) };
 const json = (p: Packet): PacketJson => p.type === 3 ? { ...p, payload: hexOf(p.payload) } : p;
@@ -49,11 +48,10 @@ const input: Input = {
 	fuzz: fuzzCases.map(parseInput),
 };
 
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/codec.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/codec.ts", input);
 });
 
 test("XS and Node: every client packet type encodes to mqtt-packet's bytes (seed 1)", () => {

@@ -126,6 +126,17 @@ async function bundle(entry: string, format: "iife" | "esm", outfile: string): P
 
 export type EngineName = "xs" | "node";
 
+/** The engines every scenario runs on, in this order. */
+export const ENGINES: readonly EngineName[] = ["node", "xs"];
+
+/** runScenario on every engine in turn; `stressXs` has XS collect before every allocation. */
+export async function runOnEngines<I, O>(file: string, input: I, options: { stressXs?: boolean } = {}): Promise<Record<EngineName, O>> {
+  const results = {} as Record<EngineName, O>;
+  for (const engine of ENGINES)
+    results[engine] = await runScenario<I, O>(file, input, engine, { stress: (options.stressXs ?? false) && engine === "xs" });
+  return results;
+}
+
 /**
  * Runs `run(input)` of the scenario module `file` (relative to test/xs/) on one engine and returns its
  * result through JSON; `stress` (XS) collects before every allocation.

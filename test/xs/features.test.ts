@@ -3,10 +3,9 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { parser as mqttPacketParser, type IPublishPacket, type Packet } from "mqtt-packet";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output } from "./scenarios/features";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const id = "xs_device-1";
 const sys = `$oc/devices/${id}/sys/`;
 const input: Input = {
@@ -25,11 +24,10 @@ const input: Input = {
 		{ topic: `${sys}events/down`, payload: JSON.stringify({ services: [{ service_id: "demo", event_type: "ping", paras: { n: 1 } }, { service_id: "x", event_type: "y", paras: {} }] }) },
 	],
 };
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/features.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/features.ts", input);
 });
 
 // The device's PUBLISHes, decoded by mqtt-packet.

@@ -4,10 +4,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output } from "./scenarios/hash";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const input: Input = {
 	messages: [
 		{ length: 0, pieces: [1] },
@@ -17,11 +16,10 @@ const input: Input = {
 		{ length: 20_000, pieces: [1460] },
 	],
 };
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/hash.ts", input, engine, { stress: engine === "xs" });
+	results = await runOnEngines<Input, Output>("scenarios/hash.ts", input, { stressXs: true });
 });
 
 const expected = (length: number) =>

@@ -4,10 +4,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Case, Input, Result } from "./scenarios/https-get";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const OK = (length: number) => `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\ncontent-length: ${length}\r\nConnection: close\r\n\r\n`;
 const cases: Record<string, Case> = {
 	whole: { head: OK(5000), body: 5000, pieces: [] },
@@ -30,11 +29,10 @@ const input: Input = {
 	urls: ["https://iot.example.com/a/b?c=d", "https://10.0.0.1:8943", "http://x/y", "https://[::1]/", "https://h:0/", "https://h:99999/", "https://h/a b"],
 	cases: Object.values(cases),
 };
-const results = {} as Record<EngineName, { urls: unknown[]; results: Result[] }>;
+let results: Record<EngineName, { urls: unknown[]; results: Result[] }>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario("scenarios/https-get.ts", input, engine, { stress: engine === "xs" });
+	results = await runOnEngines("scenarios/https-get.ts", input, { stressXs: true });
 });
 
 const bodyHash = (from: number, to: number) =>

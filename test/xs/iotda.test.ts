@@ -2,10 +2,9 @@
 // the same scenario module, each engine's results held to the same expectations.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output } from "./scenarios/iotda";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 
 const input: Input = {
 	deviceIds: ["dev1", "5a9e_node-1", "é😀"],
@@ -48,11 +47,10 @@ const input: Input = {
 	],
 };
 
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/iotda.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/iotda.ts", input);
 });
 
 test("XS and Node: the system topics of a device", () => {

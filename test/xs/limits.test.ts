@@ -3,16 +3,14 @@
 // refused, naming the limit.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output } from "./scenarios/limits";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const input: Input = { deviceId: "xs_device-1", secret: "xs-secret-Zq8", startMs: Date.UTC(2025, 3, 14, 1, 30) };
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/limits.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/limits.ts", input);
 });
 
 test("XS and Node: over 1 MB refused (ASCII, 2-byte, 4-byte characters), 50 messages a second and the 51st refused until the second is over", () => {

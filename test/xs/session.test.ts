@@ -6,11 +6,10 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { parser as mqttPacketParser, type Packet as MqttPacket } from "mqtt-packet";
 import { credentialsAt } from "../fixtures/iotda";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { BrokerRecord } from "./scripted";
 import type { Event, Input, Output } from "./scenarios/session";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const input: Input = {
 	deviceId: "xs_device-1",
 	secret: "xs-secret-Zq8 é😀",
@@ -19,11 +18,10 @@ const input: Input = {
 	holdCheckMs: 400_000,
 };
 
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/session.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/session.ts", input);
 });
 
 function decode(hex: string): MqttPacket {

@@ -2,16 +2,14 @@
 // keys (a close_notify from the server): nothing may be written on that link.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output } from "./scenarios/tls";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const input: Input = { deviceId: "xs_device-1", secret: "xs-secret-Zq8", startMs: Date.UTC(2025, 3, 14, 1, 30) };
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/tls.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/tls.ts", input);
 });
 
 test("XS and Node: a handshake ended by close_notify carries no CONNECT; the next one, with keys, connects", () => {

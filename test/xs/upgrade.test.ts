@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Notice, Output } from "./scenarios/upgrade";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const packageOf = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 13 + 0xE9) & 255);
 const sign = (size: number) => createHash("sha256").update(packageOf(size)).digest("hex");
 const notices: Notice[] = [
@@ -21,11 +20,10 @@ const notices: Notice[] = [
 ];
 const input: Input = { deviceId: "ota-xs", secret: "ota-xs-secret", startMs: Date.UTC(2025, 3, 14, 1, 30), notices };
 // events[0] is what follows the boot; events[k + 1], ranges[k] and ota[k] are notice k's.
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/upgrade.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/upgrade.ts", input);
 });
 
 const report = (result_code: number, progress: number, version: string, description?: string) =>

@@ -3,10 +3,9 @@
 // field.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { type EngineName, runScenario } from "./engine";
+import { type EngineName, ENGINES, runOnEngines } from "./engine";
 import type { Input, Output } from "./scenarios/utf8";
 
-const ENGINES: EngineName[] = ["node", "xs"];
 const lone = "MqttError: field: must not contain a lone surrogate";
 const nul = "MqttError: field: must not contain U+0000";
 const illFormed = "MqttError: field: not well-formed UTF-8";
@@ -16,11 +15,10 @@ const input: Input = {
 	// overlong "A", overlong U+0000, a surrogate, above U+10FFFF, an 0xF8 lead
 	madeFromBytes: ["c181", "e08080", "eda080", "f4908080", "f8808080"],
 };
-const results = {} as Record<EngineName, Output>;
+let results: Record<EngineName, Output>;
 
 before(async () => {
-	for (const engine of ENGINES)
-		results[engine] = await runScenario<Input, Output>("scenarios/utf8.ts", input, engine);
+	results = await runOnEngines<Input, Output>("scenarios/utf8.ts", input);
 });
 
 test("XS and Node: a surrogate pair made by concatenation is one 4-byte character; any other surrogate is lone", () => {
