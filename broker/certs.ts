@@ -20,6 +20,8 @@ export interface CertOptions {
   days?: number;
   /** Start of both certificates' validity (default an hour ago), e.g. earlier for a device clock set to its build time. */
   validFrom?: Date;
+  /** true: the CA signs an intermediate CA, which signs the server certificate (public endpoints are served so). */
+  intermediate?: boolean;
 }
 
 export interface Certs {
@@ -28,6 +30,9 @@ export interface Certs {
   caDer: Uint8Array;
   keyPem: string;
   certPem: string;
+  /** With `intermediate`: the intermediate CA certificate, which signed certPem. */
+  intermediatePem?: string;
+  intermediateDer?: Uint8Array;
   /** Temp dir holding ca.pem, ca.der, server.pem, server.key (the CA key is deleted once used). */
   dir: string;
   cleanup(): void;
@@ -102,16 +107,26 @@ export function generateCerts(opts: CertOptions = {}): Certs {
     genKey("ca.key");
     openssl("req", "-new", "-key", "ca.key", "-subj", `/CN=IoTDA local test CA ${process.pid}-${randomBytes(4).toString("hex")}`, "-out", "ca.csr");
     sign("-selfsign", "-extfile", "ca.ext", "-in", "ca.csr", "-out", "ca.pem");
+    let issuer = "ca";
+    if (opts.intermediate) {
+      genKey("int.key");
+      openssl("req", "-new", "-key", "int.key", "-subj", "/CN=IoTDA local test intermediate CA", "-out", "int.csr");
+      sign("-cert", "ca.pem", "-extfile", "ca.ext", "-in", "int.csr", "-out", "int.pem");
+      openssl("x509", "-in", "int.pem", "-outform", "DER", "-out", "int.der");
+      issuer = "int";
+    }
     genKey("server.key");
     openssl("req", "-new", "-key", "server.key", "-subj", "/CN=localhost", "-out", "server.csr");
-    sign("-cert", "ca.pem", "-extfile", "server.ext", "-in", "server.csr", "-out", "server.pem");
+    sign("-cert", `${issuer}.pem`, "-keyfile", `${issuer}.key`, "-extfile", "server.ext", "-in", "server.csr", "-out", "server.pem");
     openssl("x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der");
-    rmSync(path("ca.key")); // nothing else is ever signed by this CA
+    rmSync(path("ca.key"), { force: true }); // nothing else is ever signed by these CAs
+    rmSync(path("int.key"), { force: true });
     return {
       caPem: readFileSync(path("ca.pem"), "utf8"),
       caDer: new Uint8Array(readFileSync(path("ca.der"))),
       keyPem: readFileSync(path("server.key"), "utf8"),
       certPem: readFileSync(path("server.pem"), "utf8"),
+      ...(opts.intermediate && { intermediatePem: readFileSync(path("int.pem"), "utf8"), intermediateDer: new Uint8Array(readFileSync(path("int.der"))) }),
       dir,
       cleanup: () => rmSync(dir, { recursive: true, force: true }),
     };

@@ -4,7 +4,7 @@
 // certificate that the next one did not sign and then checks only the last one against the trusted
 // CA: a chain of a self-made leaf and the real, public CA certificate passed, so anyone on the path
 // could stand in for IoTDA. Here every certificate must be signed by the next one and the last by a
-// trusted certificate (or be one); every one that signs another must be a CA certificate; every date
+// trusted certificate, up to the first one sent that is trusted itself; every one that signs another must be a CA certificate; every date
 // must hold; and the name is matched, as the SDK matches it, against the leaf's subjectAltName only.
 // As the SDK, a leaf sent without its issuer is refused.
 import Bin from "bin";
@@ -41,9 +41,11 @@ export default class CertificateChecker extends CertificateManager {
 			const tbs = X509.decodeTBS(x509.tbs);
 			if (!((tbs.validity.from < now) && (now < tbs.validity.to)))
 				return refuse("date validation failed on received certificate");
+			// A trusted certificate the server sent ends the path, an intermediate as well as a root
+			// (RFC 5280 6.1: any trusted certificate is an anchor); what follows it needs no check.
+			if (i && this.#trusted.some(trusted => !Bin.comp(certs[i], trusted)))
+				break;
 			const last = i === certs.length - 1;
-			if (last && this.#trusted.some(trusted => !Bin.comp(certs[i], trusted)))
-				break;		// the server sent a trusted certificate itself
 			if (i && !isCA(certs[i]))
 				return refuse("certificate: an issuer in the chain is not a CA certificate");
 			if (last ? !this.#anchored(x509, tbs.issuer, now) : !this._verify(X509.decodeSPKI(certs[i + 1]), x509))

@@ -188,9 +188,15 @@ test("a self-made leaf sent in front of the trusted CA's certificate: refused, e
 	await assertRefused(await serve(rsa, { cert: rsa.certPem + ec.caPem }), { certificate: der(ec) });
 });
 
-test("an unrelated certificate sent after the trusted CA's: refused, as the device's check finds it signs nothing", async () => {
-	// OpenSSL builds its own path and ignores it; src/tls/cert.ts wants every link signed by the next
-	await assertRefused(await serve(ec, { cert: ec.certPem + ec.caPem + rsa.caPem }), { certificate: der(ec) });
+test("an unrelated certificate sent after an intermediate: refused, every link up to a trusted one must be signed by the next", async () => {
+	// OpenSSL would build its own path and ignore it; src/tls/cert.ts wants every link signed by the next
+	const chained = generateCerts({ intermediate: true });
+	cleanups.push(chained.cleanup);
+	await assertRefused(await serve(chained, { cert: chained.certPem + chained.intermediatePem! + rsa.caPem }), { certificate: der(chained) });
+	// after the trusted certificate itself, the path has ended: what follows is not looked at
+	const { echoed } = connect((await serve(ec, { cert: ec.certPem + ec.caPem + rsa.caPem })).port, { certificate: der(ec) });
+	await until(() => echoed.length > 0);
+	assert.deepEqual(echoed, ["ping"]);
 });
 
 test("a wrong CA: -2 and no application data reaches the server", async () => {
@@ -338,6 +344,22 @@ test("a trust set of several CAs: a chain under any of them connects, a chain un
 	}
 	await assertRefused(await serve(outsider), { trustedCertificates });
 	await assertRefused(await serve(ec), { trustedCertificates: [] });
+});
+
+test("a chain through an intermediate: the root or the intermediate alone anchors it, as the device stops at the first trusted certificate", async () => {
+	const chained = generateCerts({ intermediate: true });
+	const other = generateCerts({ intermediate: true });
+	cleanups.push(chained.cleanup, other.cleanup);
+	const intermediate = chained.intermediateDer!.slice().buffer;
+	const sent = chained.certPem + chained.intermediatePem!;
+	for (const [cert, trusted] of [[sent, der(chained)], [sent, intermediate], [sent + chained.caPem, intermediate]] as const) {
+		const { echoed } = connect((await serve(chained, { cert })).port, { trustedCertificates: [der(ec), trusted] });
+		await until(() => echoed.length > 0);
+		assert.deepEqual(echoed, ["ping"]);
+	}
+	// another chain's intermediate, same subject: the signature decides, not the name
+	await assertRefused(await serve(other, { cert: other.certPem + other.intermediatePem! }), { trustedCertificates: [intermediate] });
+	await assertRefused(await serve(chained, { cert: chained.certPem }), { trustedCertificates: [intermediate] });
 });
 
 test("the bundled public roots trust no chain made here; with the test CA added, it connects", async () => {

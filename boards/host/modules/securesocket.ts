@@ -11,9 +11,10 @@
 // - the server must send its chain (the SDK never matches the name of a leaf sent alone); the name
 //   is checked against the leaf's subjectAltName only (dNSName, a left-most "*" label, IPv4
 //   iPAddress; never the CN); the chain's dates against the board clock; each certificate sent
-//   must be signed by the next one, the last by a trusted one (or be one), each signer a CA, as
-//   src/tls/cert.ts checks on the device in place of the SDK's verify (OpenSSL alone would build its
-//   own path and ignore a certificate the device refuses);
+//   must be signed by the next one up to the first trusted one sent, the last by a trusted one,
+//   each signer a CA, as src/tls/cert.ts checks on the device in place of the SDK's verify. These
+//   rules alone decide: OpenSSL's own path building would ignore a certificate the device refuses,
+//   and would refuse a trusted intermediate that the device accepts as an anchor;
 // - a client certificate (`clientCertificates`, `clientKey` as PKCS#8 DER) goes out only when the
 //   server asks for one; the SDK signs the handshake with RSA PKCS#1 v1.5 only, so a key that is
 //   not RSA PKCS#8 fails the handshake then (-2), and not before: the SDK parses it only then;
@@ -113,11 +114,9 @@ export default class SecureSocket {
 		const conn = tls.connect({
 			socket: this.#tap(raw, chain),
 			servername: name,
-			ca: ca.map(certificate => certificate.toString()),
 			...(client !== "unusable" && client),
 			...DEVICE_HELLO,
-			rejectUnauthorized: verify,
-			checkServerIdentity: () => undefined,		// the device's own rules, below
+			rejectUnauthorized: false,		// the device's own rules, below
 		});
 		this.#conn = conn;
 		conn.on("secureConnect", () => {
@@ -297,9 +296,9 @@ function checkChain(chain: readonly Buffer[], name: string, trusted: readonly X5
 	if (!certificates.every(validNow))
 		return "date validation failed on received certificate";
 	for (let i = 0; i < certificates.length; i++) {
+		if (i && trusted.some(certificate => certificates[i].raw.equals(certificate.raw)))
+			break;		// a trusted certificate sent, intermediate or root: the path ends there
 		const last = i === certificates.length - 1;
-		if (last && trusted.some(certificate => certificates[i].raw.equals(certificate.raw)))
-			break;		// the server sent a trusted certificate itself
 		if (i && !certificates[i].ca)
 			return "certificate: an issuer in the chain is not a CA certificate";
 		if (last ? !anchored(certificates[i], trusted) : !certificates[i].verify(certificates[i + 1].publicKey))
