@@ -30,7 +30,7 @@ const PROGRESS_STEP = 10;		// percent between progress reports
 const PROGRESS_MS = 1000;		// and at least this long
 const RESTART_WAIT_MS = 10_000;	// the longest the final report's PUBACK is waited for
 
-const NOTICES = ["firmware_upgrade", "firmware_upgrade_v2", "software_upgrade", "software_upgrade_v2"];
+const NOTICES = Object.freeze(["firmware_upgrade", "firmware_upgrade_v2", "software_upgrade", "software_upgrade_v2"]);
 
 const hashStart: () => void = native("xs_iotda_sha256_start");
 const hashUpdate: (bytes: Uint8Array) => void = native("xs_iotda_sha256_update");

@@ -67,17 +67,20 @@ function linkedBytes(map: string, object: string): { code: number; rodata: numbe
   return bytes;
 }
 
-/**
- * Builds the harness with `optimize` flags (and `extra` sources linked ahead of the C library), runs
- * it in QEMU; returns its counts, objects and map.
- */
-function buildAndRun(tag: string, optimize: string[], extra: string[] = []) {
+/** Builds the harness with `optimize` flags (and `extra` sources linked ahead of the C library); returns the ELF, objects and map. */
+function build(tag: string, optimize: string[], extra: string[] = [], harness: string[] = []) {
   const flags = [...RV, ...optimize];
   const objects = Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, compile("riscv64-unknown-elf-gcc", flags, source, tag)]));
-  const others = [join(here, "harness.c"), ...extra].map((source) => compile("riscv64-unknown-elf-gcc", flags, source, tag));
+  const others = [join(here, "harness.c"), ...extra].map((source, i) => compile("riscv64-unknown-elf-gcc", i ? flags : [...flags, ...harness], source, tag));
   const elf = join(work, `bench.${tag}.elf`);
   const map = join(work, `bench.${tag}.map`);
   execFileSync("riscv64-unknown-elf-gcc", [...flags, ...LINK, `-Wl,-Map=${map}`, ...Object.values(objects), ...others, "-o", elf]);
+  return { elf, objects, map: readFileSync(map, "utf8") };
+}
+
+/** build(), then runs it in QEMU; returns its counts, objects and map. */
+function buildAndRun(tag: string, optimize: string[], extra: string[] = []) {
+  const { elf, objects, map } = build(tag, optimize, extra);
   const qemu = spawnSync(
     "qemu-system-riscv32",
     ["-machine", "virt", "-bios", "none", "-icount", "shift=0", "-nographic", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
@@ -96,7 +99,7 @@ function buildAndRun(tag: string, optimize: string[], extra: string[] = []) {
       .filter((words) => words.length === 2 && /^\d+$/.test(words[1]))
       .map(([name, value]) => [name, Number(value)]),
   );
-  return { output, counts, objects, map: readFileSync(map, "utf8") };
+  return { output, counts, objects, map };
 }
 
 const { output, counts, objects, map } = buildAndRun("rv32", ["-O2"]);
@@ -106,7 +109,14 @@ const wordLibc = buildAndRun("wordlibc", ["-O2"], [join(here, "libc_word.c")]).c
 // Moddable's ESP32 flags for app C: the generated file raises itself to -O2 (native/build.ts).
 const moddable = buildAndRun("moddable", ["-Os", "-fno-inline-functions", "-fno-jump-tables"]).counts;
 
-const linked = Object.fromEntries(Object.entries(objects).map(([name, object]) => [name, linkedBytes(map, object)]));
+const linkedIn = (built: { objects: Record<string, string>; map: string }) =>
+  Object.fromEntries(Object.entries(built.objects).map(([name, object]) => [name, linkedBytes(built.map, object)]));
+/** What the firmware links of ours: core, runtime and signer (not the plain C reference). */
+const firmwareBytes = (bytes: Record<string, { code: number; rodata: number }>) =>
+  ["core", "runtime", "signer"].reduce((sum, name) => sum + bytes[name].code + bytes[name].rodata, 0);
+const linked = linkedIn({ objects, map });
+// What a firmware without the OTA feature keeps: --gc-sections drops the streaming hash no one calls.
+const signOnly = linkedIn(build("signonly", ["-O2"], [], ["-DSIGN_ONLY"]));
 const objectTextBytes = Object.fromEntries(Object.entries(objects).map(([name, object]) => [name, objectText("riscv64-unknown-elf-size", object)]));
 const coreAndRuntime = linked.core.code + linked.core.rodata + linked.runtime.code + linked.runtime.rodata;
 
@@ -121,8 +131,8 @@ const xtensa =
       )
     : undefined;
 
-const signerBytes = linked.signer.code + linked.signer.rodata;
-const codeBytes = coreAndRuntime + signerBytes;
+const codeBytes = firmwareBytes(linked);
+const signOnlyBytes = firmwareBytes(signOnly);
 console.log(
   `rv32imc instructions per iotda_sign call, the firmware's path (picolibc): ${counts.device_call_new_hour} in a new hour, ` +
     `${counts.device_call_same_hour} re-signing in the same hour; the first call after boot or a trap ${counts.device_call_first} ` +
@@ -140,6 +150,11 @@ console.log(
 console.log(
   `rv32imc bytes linked (code + rodata): core ${linked.core.code} + ${linked.core.rodata}, runtime ${linked.runtime.code} + ${linked.runtime.rodata}` +
     `, signer ${linked.signer.code} + ${linked.signer.rodata} = ${codeBytes}; plain C ${linked.plainC.code} + ${linked.plainC.rodata}`,
+);
+console.log(
+  `  without the OTA feature (nothing calls iotda_sha256_*, --gc-sections): core ${signOnly.core.code} + ${signOnly.core.rodata}, ` +
+    `runtime ${signOnly.runtime.code} + ${signOnly.runtime.rodata}, signer ${signOnly.signer.code} + ${signOnly.signer.rodata} = ${signOnlyBytes} ` +
+    `(the streaming hash: ${codeBytes - signOnlyBytes})`,
 );
 console.log(`rv32imc object .text (every export, before --gc-sections): ${JSON.stringify(objectTextBytes)}`);
 if (xtensa) console.log(`xtensa-lx106 object .text: ${JSON.stringify(xtensa)}`);
@@ -164,6 +179,7 @@ console.log(
       device_call_first: wordLibc.device_call_first,
     },
     code_bytes: codeBytes,
+    code_bytes_without_ota: signOnlyBytes,
     hash_per_kib: counts.hash_per_kib,
     hash_allocations: counts.hash_allocations,
     reference_hash_per_kib: counts.reference_hash_per_kib,
@@ -181,6 +197,7 @@ console.log(
       },
     },
     linkedBytes: { ...linked, coreAndRuntime },
+    linkedBytesWithoutOta: signOnly,
     objectTextBytes,
     ...(xtensa && { xtensaLx106ObjectTextBytes: xtensa }),
     ramBytes: { staticInstance: counts.instance_bytes, backedMemory: backed, heap: 0, stack: counts.stack_bytes },

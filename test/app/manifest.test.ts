@@ -132,6 +132,24 @@ test("the SDK's ssl_cert builds as ssl/sdk-cert, named before the SDK's ssl/* na
 	assert.deepEqual(read("examples/minimal/manifest.json").types, [join(ROOT, "types/moddable/ssl")]);
 });
 
+// mcconfig's tsc sees the SDK's own declarations ($(MODDABLE)/typings: these are the ones the
+// sources use) and those the manifests list in typescript.tsconfig.compilerOptions.types, not
+// types/moddable as npm run typecheck does: an SDK module without typings (ssl/constants, bin,
+// x509, the ESP32 ota module, all JavaScript) is TS7016 there unless a manifest lists ours.
+const SDK_TYPINGS = new Set(["Resource", "mc/config", "preference", "securesocket", "sntp", "socket", "time", "timer"]);
+
+for (const path of APPS)
+	for (const platform of [PLATFORM, "lin"])
+		test(`${path} on ${platform}: every SDK module it imports is declared where mcconfig's tsc looks`, () => {
+			const app = readManifest(join(ROOT, path), platform);
+			const declared = new Set(app.types.flatMap(file =>
+				[...readFileSync(`${file}.d.ts`, "utf8").matchAll(/^declare module "([^"]+)"/gm)].map(([, name]) => name)));
+			const sdk = [...reach(app, app.typescript.get("main")!)].filter(name => !/^(\/|file:)/.test(name) && !app.typescript.has(name));
+			assert.ok(sdk.includes("timer"), `${sdk}`);		// the check sees SDK modules
+			for (const name of sdk)
+				assert.ok(SDK_TYPINGS.has(name) || declared.has(name), `${name}: the SDK declares no types for it and no manifest lists a declaration of it`);
+		});
+
 // mcmanifest.js mergeProperties treats arrays as objects: an app's config list merges into an
 // included manifest's entry by entry. The host's mc/config must merge the same way.
 test("config merges as mcconfig merges it: objects key by key, lists entry by entry, the rest replaced", () => {

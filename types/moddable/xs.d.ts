@@ -16,6 +16,12 @@ declare class HostBuffer {
 	private brand: boolean;
 }
 
+// As the SDK's xs.d.ts: a HostBuffer is one of the ArrayBufferLike kinds, so `.buffer` of a view
+// may be one (it has no slice()).
+interface ArrayBufferTypes {
+	HostBuffer: HostBuffer;
+}
+
 /** Anything a socket can write as raw bytes. */
 type ByteBuffer = ArrayBuffer | SharedArrayBuffer | HostBuffer | Uint8Array | Uint8ClampedArray | Int8Array | DataView;
 

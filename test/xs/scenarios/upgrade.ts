@@ -8,7 +8,7 @@ import { eventsDownTopic } from "../../../src/iotda";
 import { decodeUtf8 } from "../../../src/mqtt/utf8";
 import { Session } from "../../../src/session";
 import { startOta } from "../../../src/upgrade";
-import { otaLog } from "../modules/ota";
+import { otaLog, otaScript } from "../modules/ota";
 import { boardSession, Broker, type Endpoint, loop, useBroker } from "../scripted";
 
 export interface Notice {
@@ -17,6 +17,8 @@ export interface Notice {
 	size: number;			// the package's bytes: byte i is (i * 13 + 0xE9) & 255, so the first is 0xE9
 	sign: string;
 	dropAt?: number;		// the first GET's link drops after this many body bytes
+	ota?: typeof otaScript;	// how the scripted ota misbehaves for this notice
+	refuseRecord?: boolean;	// Preference.set throws (NVS full) for this notice
 }
 
 export interface Input {
@@ -135,9 +137,14 @@ export function run(input: Input): Output {
 	useBroker(new Network(broker, files) as unknown as Broker);
 	const errors: string[] = [];
 	const stored = new Map<string, unknown>();
+	let refuseRecord = false;
 	const preferences = {
 		get: (domain: string, key: string) => stored.get(`${domain}/${key}`),
-		set: (domain: string, key: string, value: string) => void stored.set(`${domain}/${key}`, value),
+		set: (domain: string, key: string, value: string) => {
+			if (refuseRecord)
+				throw new Error("NVS: no free pages");
+			stored.set(`${domain}/${key}`, value);
+		},
 	};
 	const session = new Session({ ...boardSession(input), log: () => {}, onError: error => errors.push(error.message) });
 	const events = new Events(session);
@@ -149,6 +156,9 @@ export function run(input: Input): Output {
 		files.notice = notice;
 		files.ranges = [];
 		otaLog.length = 0;
+		otaScript.refuse = notice.ota?.refuse;
+		otaScript.loseHashAt = notice.ota?.loseHashAt;
+		refuseRecord = notice.refuseRecord === true;
 		const from = broker.records.length;
 		const url = `https://127.0.0.1:${FILES}/iodm/dev/v2.0/upgradefile/applications/a/devices/${input.deviceId}/packages/p`;
 		broker.deliver(eventsDownTopic(input.deviceId), JSON.stringify({
