@@ -12,23 +12,13 @@ import type { Socket } from "node:net";
 import { createServer } from "node:tls";
 import { type AuthOptions, type AuthResult, clientCertificate, FIELD_MAX, KEEPALIVE_MAX, KEEPALIVE_MIN, parseTimestamp, verifyConnect, verifySecret } from "./auth";
 import { type Certs, serverTlsOptions } from "./certs";
+import type { Assignment, RegistrationGroup } from "./bootstrap-bodies";
+import { invalidInput } from "./iotda-errors";
 import { line } from "./log";
 import type { DeviceRecord, Registry } from "./registry";
 import { devicePrefix } from "./topics";
 
-export interface Assignment {
-  /** "host:port" of the IoTDA endpoint the device is sent to. */
-  address: string;
-  /** What the device gets as initConfig (IoTDP hands the user's JSON as a string). */
-  initConfig?: string;
-}
-
-export interface RegistrationGroup {
-  /** The group secret, Base64 (as IoTDP's console shows it). */
-  secret: string;
-  /** Where its devices go; the local IoTDA's own endpoint unless given. */
-  assignment?: Assignment;
-}
+export type { Assignment, RegistrationGroup } from "./bootstrap-bodies";
 
 export interface ProvisioningOptions {
   host: string;
@@ -163,9 +153,9 @@ export async function startProvisioning(opts: ProvisioningOptions): Promise<Prov
     },
     unassign: (deviceId) => void assignments.delete(deviceId),
     addGroup(scopeId, group) {
-      if (!SCOPE_ID.test(scopeId)) throw new RangeError("scopeId: must be 1 to 64 letters and digits");
+      if (!SCOPE_ID.test(scopeId)) throw invalidInput("scope_id: must be 1 to 64 letters and digits");
       if (typeof group.secret !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(group.secret) || group.secret.length % 4 !== 0) {
-        throw new TypeError(`groups.${scopeId}.secret: must be padded Base64`);
+        throw invalidInput(`groups.${scopeId}.secret: must be padded Base64`);
       }
       groups.set(scopeId, group);
     },

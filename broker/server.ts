@@ -280,7 +280,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
 
   if (opts.http !== undefined) {
     try {
-      http = await startHttpApi(platform, { ...opts.http, log });
+      http = await startHttpApi(platform, { ...opts.http, log, provisioning });
     } catch (err) {
       await close();
       throw new Error(`http api: cannot listen on ${opts.http.host ?? "127.0.0.1"}:${opts.http.port}: ${(err as Error).message}`);
