@@ -135,7 +135,8 @@ test("the platform's BootstrapRequestTrigger: the stored address is forgotten an
 	const first = runApp(prefs);
 	await until(() => reported(first), "the first boot's report", 20_000);
 	broker.platform.sendMessage("bs-again", { message: "BootstrapRequestTrigger" });
-	assert.equal(await first.exited, RESTART_EXIT_CODE);
+	await until(() => first.child.exitCode !== null, "the restart", 10_000);
+	assert.equal(first.child.exitCode, RESTART_EXIT_CODE);
 	assert.match(first.output(), /bootstrap: the platform asked \(BootstrapRequestTrigger\): forgetting the stored address and restarting\n/);
 	assert.equal(stored(prefs).host, undefined);
 	const second = runApp(prefs);
