@@ -3,7 +3,8 @@
 // bootstrap and is stored in the device's preferences (the host's NVS file), which a second boot
 // uses without asking; an error answer is asked again with the backoff, not in a loop; a
 // registration group device bootstraps with its group's credentials and is registered with the
-// derived secret; the platform's BootstrapRequestTrigger makes the board forget the address and restart.
+// derived secret; the platform's BootstrapRequestTrigger, and two CONNACK 5 in a row at the stored
+// address, make the board forget the address and restart.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { after, afterEach, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { groupDeviceSecret } from "../../broker/provisioning";
+import type { DeviceRecord } from "../../broker/registry";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleManifest } from "../../boards/host/bundle";
 import { copyResources } from "../../boards/host/resources";
@@ -27,6 +29,8 @@ const SECRET = "bootstrap-secret-Zr8";
 const SCOPE = "scope7f3a";
 const TEST_CA = "test-ca.der";
 
+// A Map the test keeps: it disables a device (CONNACK 5) as moving it away from this instance would.
+const registry = new Map<string, DeviceRecord>(["bs-dev", "bs-none", "bs-again", "bs-moved"].map(id => [id, { secret: SECRET }]));
 let certs: Certs;
 let broker: Broker;
 let dir: string;
@@ -38,10 +42,10 @@ before(async () => {
 	await bundleManifest(APP_MANIFEST, platformOf(DEFAULT_TARGET), APP);
 	certs = generateCerts();
 	broker = await startBroker({
-		devices: { "bs-dev": { secret: SECRET }, "bs-none": { secret: SECRET }, "bs-again": { secret: SECRET } },
+		devices: registry,
 		certs,
 		log: line => brokerLog.push(line),
-		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {} } },
+		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {}, "bs-moved": {} } },
 	});
 	dir = mkdtempSync(join(tmpdir(), "iotda-bootstrap-test-"));
 	mkdirSync(join(dir, "resources"));
@@ -142,4 +146,21 @@ test("the platform's BootstrapRequestTrigger: the stored address is forgotten an
 	const second = runApp(prefs);
 	await until(() => reported(second), "the report after the restart", 20_000);
 	assert.equal(bootstraps("bs-again"), 2);
+});
+
+test("two CONNACK 5 in a row at the stored address (one 30-60 s hold apart): the address is forgotten and the board restarts, then bootstraps again", async () => {
+	// As if an earlier boot had bootstrapped: the address stored, and the device since gone from this instance.
+	const prefs = preferences("bs-moved", { deviceId: "bs-moved", secret: SECRET, host: "127.0.0.1", port: broker.port });
+	registry.get("bs-moved")!.disabled = true;
+	const first = runApp(prefs, { authRetryMs: 60_000 });
+	await until(() => first.child.exitCode !== null, "the restart after the second refusal", 75_000);
+	assert.equal(first.child.exitCode, RESTART_EXIT_CODE);
+	assert.equal(first.output().match(/CONNACK 5: not authorized[^\n]*; next attempt in/g)?.length, 2);
+	assert.match(first.output(), /bootstrap: CONNACK 5 2 times in a row at the stored address: forgetting the stored address and restarting\n/);
+	assert.doesNotMatch(first.output(), /bootstrap: asking/);
+	assert.equal(stored(prefs).host, undefined);
+	registry.get("bs-moved")!.disabled = false;
+	const second = runApp(prefs);
+	await until(() => reported(second), "the report after bootstrapping again", 20_000);
+	assert.equal(bootstraps("bs-moved"), 1);
 });
