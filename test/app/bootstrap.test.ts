@@ -1,7 +1,8 @@
 // IoTDP bootstrap end to end on the host board, over real TLS: the demo (which includes
 // iotda/bootstrap) against the local IoTDA and its provisioning service. The address comes from the
 // bootstrap and is stored in the device's preferences (the host's NVS file), which a second boot
-// uses without asking; an error answer is asked again with the backoff, not in a loop; a
+// uses without asking; an X.509 device bootstraps with its certificate; an error answer is asked
+// again with the backoff, not in a loop; a
 // registration group device bootstraps with its group's credentials and is registered with the
 // derived secret; the platform's BootstrapRequestTrigger, and two CONNACK 5 in a row at the stored
 // address, make the board forget the address and restart.
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
+import { type DeviceCertificate, generateDeviceCa, issueDeviceCertificate } from "../../broker/device-certs";
 import { groupDeviceSecret } from "../../broker/provisioning";
 import type { DeviceRecord } from "../../broker/registry";
 import { type Broker, startBroker } from "../../broker/server";
@@ -33,6 +35,7 @@ const TEST_CA = "test-ca.der";
 const registry = new Map<string, DeviceRecord>(["bs-dev", "bs-none", "bs-again", "bs-moved"].map(id => [id, { secret: SECRET }]));
 let certs: Certs;
 let broker: Broker;
+let x509: DeviceCertificate;
 let dir: string;
 const brokerLog: string[] = [];
 const outputs: string[] = [];
@@ -41,11 +44,15 @@ const apps = new Set<HostApp>();
 before(async () => {
 	await bundleManifest(APP_MANIFEST, platformOf(DEFAULT_TARGET), APP);
 	certs = generateCerts();
+	const deviceCa = generateDeviceCa();
+	x509 = issueDeviceCertificate(deviceCa, { deviceId: "bs-x509" });
+	registry.set("bs-x509", { fingerprint: x509.fingerprint });
 	broker = await startBroker({
 		devices: registry,
 		certs,
+		deviceCas: [deviceCa.certPem],
 		log: line => brokerLog.push(line),
-		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {}, "bs-moved": {} } },
+		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {}, "bs-moved": {}, "bs-x509": {} } },
 	});
 	dir = mkdtempSync(join(tmpdir(), "iotda-bootstrap-test-"));
 	mkdirSync(join(dir, "resources"));
@@ -132,6 +139,15 @@ test("a registration group device: clientId with the scope, registered with the 
 	// IoTDA took the device's login with the secret the broker derived by node:crypto, the vector's
 	assert.equal(groupDeviceSecret(GROUP_VECTOR.deviceId, GROUP_VECTOR.groupSecret), GROUP_VECTOR.derived);
 	assert.equal(stored(prefs).secret, undefined, "the derived secret was stored");
+});
+
+test("an X.509 device bootstraps with its certificate, as it logs in to IoTDA", async () => {
+	const base64 = (der: Uint8Array) => ({ base64: Buffer.from(der).toString("base64") });
+	const prefs = preferences("bs-x509", { deviceId: "bs-x509", clientCert: "@devcert", clientKey: "@devkey", devcert: base64(x509.certDer), devkey: base64(x509.keyDer) });
+	const app = runApp(prefs);
+	await until(() => reported(app), "the certificate device's report", 20_000);
+	assert.match(app.output(), new RegExp(`connecting to 127\\.0\\.0\\.1:${broker.provisioning!.port} as bs-x509_0_0_\\d{10}\\n`));
+	assert.equal(bootstraps("bs-x509"), 1);
 });
 
 test("the platform's BootstrapRequestTrigger: the stored address is forgotten and the board restarts, then bootstraps again", async () => {
