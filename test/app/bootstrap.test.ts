@@ -2,10 +2,9 @@
 // iotda/bootstrap) against the local IoTDA and its provisioning service. The address comes from the
 // bootstrap and is stored in the device's preferences (the host's NVS file), which a second boot
 // uses without asking; an X.509 device bootstraps with its certificate; an error answer is asked
-// again with the backoff, not in a loop; a
-// registration group device bootstraps with its group's credentials and is registered with the
-// derived secret; the platform's BootstrapRequestTrigger, and two CONNACK 5 in a row at the stored
-// address, make the board forget the address and restart.
+// again with the backoff, not in a loop; a registration group device bootstraps with its group's
+// credentials and is registered with the derived secret; the platform's BootstrapRequestTrigger,
+// and two CONNACK 5 in a row at the stored address, make the board forget the address and restart.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
