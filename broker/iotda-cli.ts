@@ -19,7 +19,7 @@ const usage = `usage: iotda-local <command> [options] [--url http://127.0.0.1:${
   ota-status     --task TASK_ID
   ota-stop       --task TASK_ID [--device ID]...
   bootstrap-assign   --device ID [--address HOST:PORT (default: this IoTDA)] [--init-config TEXT]   (the provisioning service's answer)
-  bootstrap-unassign --device ID   (its next bootstrap gets IoTDP's error)
+  bootstrap-unassign --device ID   (its next bootstrap gets an error answer)
   bootstrap-group    --scope SCOPE_ID [--address HOST:PORT] [--init-config TEXT]   (group secret, Base64, in IOTDA_GROUP_SECRET)`;
 
 // the options each command takes beyond --url and --project

@@ -46,7 +46,7 @@ export interface Provisioning {
   close(): Promise<void>;
 }
 
-/** IoTDP's answer for a device with no assignment (its error code for "device not found"). */
+/** The answer for a device with no assignment, in IoTDP's {errorCode, errorMsg} form; the code is ours (IoTDP's own list is not checked here). */
 export const NO_ASSIGNMENT = { errorCode: "IOTDP.010001", errorMsg: "the device has no assignment to an IoTDA instance" };
 
 const SCOPE_ID = /^[A-Za-z0-9]{1,64}$/;

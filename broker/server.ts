@@ -48,7 +48,7 @@ export interface BrokerOptions {
   /**
    * Starts the provisioning service (IoTDP bootstrap, provisioning.ts) on its own TLS port (0: a
    * free one): registration groups by scopeId, and the devices assigned (an empty assignment is
-   * this broker's own endpoint); a device not assigned gets IoTDP's error.
+   * this broker's own endpoint); a device not assigned gets an error answer.
    */
   provisioning?: { port?: number; groups?: Record<string, RegistrationGroup>; assignments?: Record<string, Partial<Assignment>> };
 }
