@@ -37,6 +37,14 @@ function isIdCharset(id: usize, length: i32): bool {
   return true;
 }
 
+/** 0 for a deviceId the platform takes, else the error code of the first rule it breaks. */
+export function checkId(id: usize, idLength: i32): i32 {
+  if (idLength == 0) return Err.EmptyId;
+  if (<u32>idLength > ID_MAX_BYTES) return Err.LongId;
+  if (!isIdCharset(id, idLength)) return Err.IdCharset;
+  return 0;
+}
+
 /**
  * Signs with deviceId at IN[0..idLength) and secret at IN[idLength..idLength + secretLength).
  * Returns the clientId length, or the first failing field's error code with nothing written.
@@ -44,9 +52,8 @@ function isIdCharset(id: usize, length: i32): bool {
 export function credentials(idLength: i32, secretLength: i32, timeMs: f64, authType: i32, signType: i32): i32 {
   // Lengths come first: only then is reading IN known to stay inside it. Unsigned compares reject
   // negative lengths as too long.
-  if (idLength == 0) return Err.EmptyId;
-  if (<u32>idLength > ID_MAX_BYTES) return Err.LongId;
-  if (!isIdCharset(IN, idLength)) return Err.IdCharset;
+  const idError = checkId(IN, idLength);
+  if (idError) return idError;
   if (secretLength == 0) return Err.EmptySecret;
   if (<u32>secretLength > SECRET_MAX_BYTES) return Err.LongSecret;
   // Bindings hand over a string's bytes as they are (lib/signer.ts: a lone surrogate as its

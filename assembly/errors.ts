@@ -13,9 +13,12 @@ export const enum Err {
   LongClientId = -9,
   LongInput = -10,
   SecretUtf8 = -11,
+  EmptyGroupSecret = -12,
+  LongGroupSecret = -13,
+  GroupSecretBase64 = -14,
 }
 
-// Line n holds the message for code -n. One literal instead of ten keeps the .wasm small.
+// Line n holds the message for code -n. One literal instead of one per code keeps the .wasm small.
 const MESSAGES = `deviceId: must not be empty
 deviceId: at most 128 characters
 deviceId: only letters, digits, '_' and '-'
@@ -27,6 +30,9 @@ signType: must be 0 or 1
 clientId: at most 256 characters
 input: at most 512 bytes
 secret: must be valid UTF-8
+groupSecret: must not be empty
+groupSecret: at most 256 characters
+groupSecret: must be padded Base64
 `;
 const LINE_FEED: u16 = 10;
 

@@ -5,6 +5,8 @@
 //     must be well-formed UTF-8) right after it. Returns the clientId's length, or a negative code
 //     (errors.ts) before touching OUT.
 //     OUT[0..64) password (lowercase hex), OUT[64..74) timestamp (ASCII), OUT[76..) clientId.
+//   group_secret(idLength, secretLength): id at IN[0..), a registration group's secret (Base64) right
+//     after it: the device's secret, 64 lowercase hex chars at OUT; returns 64 or a negative code.
 //   hmac_hex(keyLength, messageLength): key at IN[0..), message after it; 64 hex chars at OUT.
 //   sha256_reset / sha256_update(length) from IN / sha256_digest: 32 bytes at OUT.
 //   error_text(code): the message for a negative code at OUT; returns its length.
@@ -15,6 +17,7 @@ import { HMAC_HEX_BYTES, hmacHex } from "./hmac";
 import { CONTEXT_BYTES, IV, finish, start, update } from "./sha256";
 
 export { credentials } from "./credentials";
+import { groupSecret } from "./group";
 
 /** The streaming context behind sha256_reset/update/digest, apart from the HMAC one. */
 const HASH: usize = memory.data(CONTEXT_BYTES, 16);
@@ -38,6 +41,12 @@ export function hmac_hex(keyLength: i32, messageLength: i32): i32 {
   if (<u32>keyLength > <u32>AREA_BYTES || <u32>messageLength > <u32>(AREA_BYTES - keyLength)) return Err.LongInput;
   hmacHex(IN, keyLength, IN + keyLength, messageLength, OUT);
   return HMAC_HEX_BYTES;
+}
+
+/** A registration group device's secret from IN (group.ts); 64 or a negative code. */
+export function group_secret(idLength: i32, secretLength: i32): i32 {
+  // Its limits (128 + 256 bytes) keep both inside IN, and are checked before either is read.
+  return groupSecret(IN, idLength, secretLength);
 }
 
 export function sha256_reset(): void {

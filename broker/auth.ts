@@ -1,6 +1,8 @@
 // IoTDA CONNECT verification: the test oracle for the device's credentials. It recomputes the password
 // with node:crypto, independently of our wasm core, so a bug in the core cannot hide itself here.
+import type { Client } from "aedes";
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { TLSSocket } from "node:tls";
 import type { DeviceRecord, Registry } from "./registry";
 
 /** CONNACK return codes IoTDA uses: accepted, identifier rejected, bad username/password, not authorized. */
@@ -22,6 +24,15 @@ export interface ClientCertificate {
   trusted: boolean;
   /** node:tls's reason when not trusted, e.g. CERT_HAS_EXPIRED. */
   error?: string;
+}
+
+/** The client certificate of an aedes client's TLS connection. */
+export function clientCertificate(client: Client): ClientCertificate | undefined {
+  const conn = (client as unknown as { conn: TLSSocket }).conn;
+  const peer = conn.getPeerX509Certificate?.();
+  if (peer === undefined) return undefined;
+  const error = conn.authorizationError;
+  return { fingerprint: peer.fingerprint256.replaceAll(":", ""), trusted: conn.authorized, error: error === null ? undefined : String(error) };
 }
 
 export interface AuthResult {
@@ -48,9 +59,9 @@ export interface AuthOptions {
 export const DEFAULT_TOLERANCE_MS = 60 * 60 * 1000;
 
 const HOUR_MS = 60 * 60 * 1000;
-const FIELD_MAX = 256; // IoTDA limit for clientId, username and password
-const KEEPALIVE_MIN = 30;
-const KEEPALIVE_MAX = 1200;
+export const FIELD_MAX = 256; // IoTDA limit for clientId, username and password
+export const KEEPALIVE_MIN = 30;
+export const KEEPALIVE_MAX = 1200;
 // id is greedy so device ids that contain '_' (product_node form) keep their underscores
 const CLIENT_ID = /^(.+)_([012])_([01])_(\d{10})$/;
 
@@ -87,24 +98,28 @@ export function verifyConnect(connect: ConnectFields, registry: Registry, opts: 
   if (device === undefined) return { returnCode: 4, reason: "unknown device", deviceId };
   if (username !== deviceId) return { returnCode: 4, reason: "username does not equal the device id", deviceId };
   if (device.fingerprint !== undefined) return verifyCertificate(connect.certificate, device, deviceId);
-  if (password === undefined || password.length > FIELD_MAX) {
-    return { returnCode: 4, reason: "password missing or too long", deviceId };
-  }
-  const expected = Buffer.from(iotdaPassword(device.secret!, timestamp), "utf8");
-  // constant time, as a real platform would; lengths are compared first because timingSafeEqual needs equal sizes
-  if (password.length !== expected.length || !timingSafeEqual(password, expected)) {
-    return { returnCode: 4, reason: "password mismatch", deviceId };
-  }
-  if (signType === "1") {
-    const tolerance = opts.toleranceMs ?? DEFAULT_TOLERANCE_MS;
-    // the timestamp names the whole hour [signedAt, signedAt + 1 h); measure the clock's distance from it
-    const off = opts.nowMs < signedAt ? signedAt - opts.nowMs : Math.max(0, opts.nowMs - (signedAt + HOUR_MS));
-    if (off > tolerance) {
-      return { returnCode: 4, reason: `timestamp ${timestamp} is ${Math.round(off / 60000)} min outside the signed hour (tolerance ${Math.round(tolerance / 60000)} min)`, deviceId };
-    }
-  }
+  const refused = verifySecret(password, device.secret!, signType, timestamp, opts);
+  if (refused !== undefined) return { ...refused, deviceId };
   if (device.disabled === true) return { returnCode: 5, reason: "device disabled", deviceId };
   return { returnCode: 0, reason: "accepted", deviceId };
+}
+
+/**
+ * The password of a secret-authenticated login, and for signType "1" its hour against the clock:
+ * undefined when both pass, else the CONNACK 4 and its reason.
+ */
+export function verifySecret(password: Uint8Array | undefined, secret: string, signType: string, timestamp: string, opts: AuthOptions): AuthResult | undefined {
+  if (password === undefined || password.length > FIELD_MAX) return { returnCode: 4, reason: "password missing or too long" };
+  const expected = Buffer.from(iotdaPassword(secret, timestamp), "utf8");
+  // constant time, as a real platform would; lengths are compared first because timingSafeEqual needs equal sizes
+  if (password.length !== expected.length || !timingSafeEqual(password, expected)) return { returnCode: 4, reason: "password mismatch" };
+  if (signType !== "1") return undefined;
+  const signedAt = parseTimestamp(timestamp)!;
+  const tolerance = opts.toleranceMs ?? DEFAULT_TOLERANCE_MS;
+  // the timestamp names the whole hour [signedAt, signedAt + 1 h); measure the clock's distance from it
+  const off = opts.nowMs < signedAt ? signedAt - opts.nowMs : Math.max(0, opts.nowMs - (signedAt + HOUR_MS));
+  if (off <= tolerance) return undefined;
+  return { returnCode: 4, reason: `timestamp ${timestamp} is ${Math.round(off / 60000)} min outside the signed hour (tolerance ${Math.round(tolerance / 60000)} min)` };
 }
 
 // X.509 authentication: the password is not used (the clientId's timestamp neither); the device is

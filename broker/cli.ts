@@ -3,7 +3,9 @@
 //   tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60]
 //                     [--ca-out ./local-ca] [--hostname name]... [--http-port 8080] [--http-host 127.0.0.1] [--no-http]
 //                     [--ota-port 8943] [--ota-url-host H] [--ota-dir DIR] [--ota-test-drop-after N] [--ota-test-untrusted-cert]
-//                     [--ota-test-wrong-sign] [--ota-test-notice-at-same-version] [--device-ca FILE]...
+//                     [--ota-test-wrong-sign] [--ota-test-notice-at-same-version] [--device-ca FILE]... [--provisioning-port 8884]
+// --provisioning-port: also the provisioning service (IoTDP bootstrap) on that TLS port; devices are
+// assigned and registration groups added with iotda-local bootstrap-assign / bootstrap-group.
 // --device-ca: a CA (PEM) whose device certificates the platform accepts, for devices registered by
 // "fingerprint" (X.509 authentication, see npm run device-cert).
 // Writes <ca-out>.pem and <ca-out>.der (the CA to trust) and prints the MQTTS port, the API's URL and
@@ -22,7 +24,8 @@ const usage =
   "usage: tsx broker/cli.ts --registry devices.json [--host 127.0.0.1] [--port 8883] [--tolerance-minutes 60] [--ca-out ./local-ca] [--hostname name]..." +
   ` [--http-port ${DEFAULT_HTTP_PORT}] [--http-host 127.0.0.1] [--no-http]` +
   ` [--ota-port ${DEFAULT_OTA_PORT}] [--ota-url-host H (default: the first --hostname, else --host)] [--ota-dir DIR (packages kept there)]` +
-  " [--ota-test-drop-after BYTES] [--ota-test-untrusted-cert] [--ota-test-wrong-sign] [--ota-test-notice-at-same-version] [--device-ca FILE]...";
+  " [--ota-test-drop-after BYTES] [--ota-test-untrusted-cert] [--ota-test-wrong-sign] [--ota-test-notice-at-same-version] [--device-ca FILE]..." +
+  " [--provisioning-port PORT]";
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
@@ -52,6 +55,7 @@ try {
       "ota-test-wrong-sign": { type: "boolean", default: false },
       "ota-test-notice-at-same-version": { type: "boolean", default: false },
       "device-ca": { type: "string", multiple: true, default: [] },
+      "provisioning-port": { type: "string" },
       help: { type: "boolean", default: false },
     },
   }));
@@ -71,6 +75,8 @@ const otaPort = Number(values["ota-port"]);
 if (!Number.isInteger(otaPort) || otaPort < 0 || otaPort > 65535) fail("--ota-port: must be an integer 0-65535");
 const dropAfter = values["ota-test-drop-after"] === undefined ? undefined : Number(values["ota-test-drop-after"]);
 if (dropAfter !== undefined && !(Number.isSafeInteger(dropAfter) && dropAfter >= 0)) fail("--ota-test-drop-after: must be an integer >= 0 (bytes)");
+const provisioningPort = values["provisioning-port"] === undefined ? undefined : Number(values["provisioning-port"]);
+if (provisioningPort !== undefined && !(Number.isInteger(provisioningPort) && provisioningPort >= 0 && provisioningPort <= 65535)) fail("--provisioning-port: must be an integer 0-65535");
 const toleranceMinutes = Number(values["tolerance-minutes"]);
 if (!Number.isFinite(toleranceMinutes) || toleranceMinutes < 0) fail("--tolerance-minutes: must be a number >= 0");
 
@@ -98,6 +104,7 @@ try {
     toleranceMs: toleranceMinutes * 60_000,
     log: (line) => console.log(`${new Date().toISOString()} ${line}`),
     http: values["no-http"] ? undefined : { port: httpPort, host: values["http-host"] },
+    ...(provisioningPort !== undefined && { provisioning: { port: provisioningPort } }),
     ota: {
       port: otaPort,
       // the address a device downloads from must be one the certificate names
@@ -118,6 +125,7 @@ try {
 }
 console.log(`IoTDA test broker on mqtts://${broker.host}:${broker.port} (${devices.size} devices)`);
 console.log(`CA: ${caOut}.pem and ${caOut}.der`);
+if (broker.provisioning !== undefined) console.log(`provisioning service (IoTDP bootstrap) on mqtts://${broker.host}:${broker.provisioning.port}: npx iotda-local bootstrap-assign --device <id>`);
 console.log(`OTA files on ${broker.otaFiles.url} (upgrade notices point here)`);
 if (broker.http !== undefined) {
   console.log(`IoTDA API on ${broker.http.url}/v5/iot/{project_id}/devices/{device_id}/... (no authentication)`);

@@ -11,6 +11,8 @@ import { line } from "./log";
 import { readCreateTask, readPackageFilter, readStop, readUpload } from "./ota-bodies";
 import { PACKAGE_MAX_BYTES } from "./ota-packages";
 import type { Platform } from "./platform";
+import { readAssignment, readGroup } from "./bootstrap-bodies";
+import type { Provisioning } from "./provisioning";
 
 /** The port `tsx broker/cli.ts` serves the API on and `iotda-local` calls by default. */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -28,6 +30,8 @@ export interface HttpApi {
 /** What a handler gets of its request; `param(i)` is the i-th path segment the route captured, decoded. */
 interface Call {
   platform: Platform;
+  /** The provisioning service (IoTDP bootstrap), when the broker runs one. */
+  provisioning?: Provisioning;
   param(i: number): string;
   query: URLSearchParams;
   /** The JSON body; `optional` lets an empty body through as undefined. */
@@ -43,7 +47,32 @@ const PROJECT = String.raw`^/v5/iot/[^/]+`;
 const DEVICE = String.raw`${PROJECT}/devices/([^/]+)`;
 
 // path pattern -> method -> handler; a known path with another method is IoTDA's "no such API" too
+// ours (IoTDP's own API is another service): a device's assignment and registration groups
+const BOOTSTRAP = String.raw`${PROJECT}/bootstrap`;
+
+function provisioningOf(c: Call): Provisioning {
+  if (c.provisioning === undefined) throw noSuchApi();
+  return c.provisioning;
+}
+
 const ROUTES: Array<[RegExp, Record<string, Handler>]> = [
+  [new RegExp(`${BOOTSTRAP}/devices/([^/]+)$`), {
+    PUT: async (c) => {
+      const assignment = readAssignment(await c.json(true));
+      provisioningOf(c).assign(c.param(0), assignment);
+      return [200, { device_id: c.param(0), ...assignment }];
+    },
+    DELETE: (c) => {
+      provisioningOf(c).unassign(c.param(0));
+      return [200, { device_id: c.param(0) }];
+    },
+  }],
+  [new RegExp(`${BOOTSTRAP}/groups/([^/]+)$`), {
+    PUT: async (c) => {
+      provisioningOf(c).addGroup(c.param(0), readGroup(await c.json()));
+      return [200, { scope_id: c.param(0) }];
+    },
+  }],
   [new RegExp(`${DEVICE}$`), { GET: (c) => [200, c.platform.device(c.param(0))] }],
   [new RegExp(`${DEVICE}/commands$`), { POST: async (c) => [200, await c.platform.command(c.param(0), readCommand(await c.json()))] }],
   [new RegExp(`${DEVICE}/properties$`), {
@@ -78,10 +107,10 @@ const ROUTES: Array<[RegExp, Record<string, Handler>]> = [
   [new RegExp(`${PROJECT}/batchtasks/([^/]+)/stop$`), { POST: async (c) => [200, c.platform.ota.stop(c.param(0), readStop(await c.json(true)))] }],
 ];
 
-export async function startHttpApi(platform: Platform, opts: { port: number; host?: string; log: (line: string) => void }): Promise<HttpApi> {
+export async function startHttpApi(platform: Platform, opts: { port: number; host?: string; log: (line: string) => void; provisioning?: Provisioning }): Promise<HttpApi> {
   const host = opts.host ?? "127.0.0.1";
   const server = createServer((req, res) => {
-    handle(platform, req).then(([status, body]) => {
+    handle(platform, opts.provisioning, req).then(([status, body]) => {
       opts.log(line`http method=${req.method} path=${req.url} status=${status}`);
       reply(res, status, body);
     });
@@ -104,7 +133,7 @@ export async function startHttpApi(platform: Platform, opts: { port: number; hos
 }
 
 /** Status and body for one request; every failure becomes an IoTDA error body, nothing throws. */
-async function handle(platform: Platform, req: IncomingMessage): Promise<[number, unknown]> {
+async function handle(platform: Platform, provisioning: Provisioning | undefined, req: IncomingMessage): Promise<[number, unknown]> {
   try {
     const url = new URL(req.url ?? "/", "http://local");
     let match: RegExpExecArray | null = null;
@@ -114,6 +143,7 @@ async function handle(platform: Platform, req: IncomingMessage): Promise<[number
     const params = match!.slice(1);
     return await handler({
       platform,
+      provisioning,
       param: (i) => decode(params[i]),
       query: url.searchParams,
       json: (optional = false) => readJson(req, optional),

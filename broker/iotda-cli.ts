@@ -17,7 +17,10 @@ const usage = `usage: iotda-local <command> [options] [--url http://127.0.0.1:${
   ota-upload     --file F --version V [--kind firmware|software] [--file-name NAME] [--custom-info TEXT] [--description TEXT] [--presigned]
   ota-task       --device ID [--device ID]... --package PACKAGE_ID [--name TASK_NAME]
   ota-status     --task TASK_ID
-  ota-stop       --task TASK_ID [--device ID]...`;
+  ota-stop       --task TASK_ID [--device ID]...
+  bootstrap-assign   --device ID [--address HOST:PORT (default: this IoTDA)] [--init-config TEXT]   (the provisioning service's answer)
+  bootstrap-unassign --device ID   (its next bootstrap gets an error answer)
+  bootstrap-group    --scope SCOPE_ID [--address HOST:PORT] [--init-config TEXT]   (group secret, Base64, in IOTDA_GROUP_SECRET)`;
 
 // the options each command takes beyond --url and --project
 const COMMANDS: Record<string, string[]> = {
@@ -31,6 +34,9 @@ const COMMANDS: Record<string, string[]> = {
   "ota-task": ["device", "package", "name"],
   "ota-status": ["task"],
   "ota-stop": ["task", "device"],
+  "bootstrap-assign": ["device", "address", "init-config"],
+  "bootstrap-unassign": ["device"],
+  "bootstrap-group": ["scope", "address", "init-config"],
 };
 // the commands that name several devices; the others take one
 const DEVICE_LISTS = ["ota-task", "ota-stop"];
@@ -65,6 +71,9 @@ try {
       presigned: { type: "boolean" },
       package: { type: "string" },
       task: { type: "string" },
+      address: { type: "string" },
+      "init-config": { type: "string" },
+      scope: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -85,7 +94,7 @@ for (const option of new Set(Object.values(COMMANDS).flat())) {
 }
 if ((values.device?.length ?? 0) > 1 && !DEVICE_LISTS.includes(command)) fail(`--device: ${command} takes one`);
 
-type Text = "service" | "name" | "properties" | "content" | "file" | "version" | "package" | "task";
+type Text = "service" | "name" | "properties" | "content" | "file" | "version" | "package" | "task" | "scope";
 const required = (option: Text) =>
   values[option] === undefined || values[option] === "" ? fail(`--${option} is required for ${command}`) : (values[option] as string);
 const devices = () => (values.device ?? []).length === 0 ? fail(`--device is required for ${command}`) : values.device!;
@@ -197,8 +206,21 @@ async function taskRequest(): Promise<Request | { failed: true; answer: unknown 
   return { method: "POST", path: `${project}/batchtasks`, body: { task_name: values.name ?? "local_upgrade", task_type: type, targets, document: { package_id: packageId } } };
 }
 
+/** The local provisioning service's assignment or registration group (not IoTDP's API: ours). */
+function bootstrapRequest(): Request {
+  const placement = { address: values.address, init_config: values["init-config"] };
+  if (command === "bootstrap-group") {
+    const secret = process.env.IOTDA_GROUP_SECRET;
+    if (!secret) fail("IOTDA_GROUP_SECRET: set it to the group secret (Base64; it is never printed)");
+    return { method: "PUT", path: `${project}/bootstrap/groups/${encodeURIComponent(required("scope"))}`, body: { secret, ...placement } };
+  }
+  const path = `${project}/bootstrap/devices/${encodeURIComponent(devices()[0])}`;
+  return command === "bootstrap-assign" ? { method: "PUT", path, body: placement } : { method: "DELETE", path };
+}
+
 async function request(): Promise<Request | { failed: true; answer: unknown }> {
   const task = () => `${project}/batchtasks/${encodeURIComponent(required("task"))}`;
+  if (command.startsWith("bootstrap-")) return bootstrapRequest();
   switch (command) {
     case "ota-upload":
       return uploadRequest();

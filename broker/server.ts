@@ -6,29 +6,21 @@
 import { Aedes, type Client, type PublishPacket } from "aedes";
 import { EventEmitter, once } from "node:events";
 import type { Socket } from "node:net";
-import { createServer, type TLSSocket } from "node:tls";
+import { createServer } from "node:tls";
 import type { Command } from "./api-bodies";
-import { type ClientCertificate, type ConnackCode, verifyConnect } from "./auth";
+import { clientCertificate, type ConnackCode, verifyConnect } from "./auth";
 import { type Certs, generateCerts, serverTlsOptions } from "./certs";
 import { type HttpApi, startHttpApi } from "./http";
 import { line } from "./log";
 import type { NoticeTestHooks, OtaTimes } from "./ota";
 import { downloadPath, type OtaFileServer, type OtaTestHooks, startOtaFileServer } from "./ota-files";
 import { Platform } from "./platform";
+import { type Assignment, type Provisioning, type RegistrationGroup, startProvisioning } from "./provisioning";
 import { type DeviceRecord, type Registry, toRegistry } from "./registry";
 import type { RequestOptions } from "./requests";
 import { devicePrefix } from "./topics";
 
 export type { Command } from "./api-bodies";
-
-// The client certificate of an aedes client's TLS connection, for auth.ts.
-function clientCertificate(client: Client): ClientCertificate | undefined {
-  const conn = (client as unknown as { conn: TLSSocket }).conn;
-  const peer = conn.getPeerX509Certificate?.();
-  if (peer === undefined) return undefined;
-  const error = conn.authorizationError;
-  return { fingerprint: peer.fingerprint256.replaceAll(":", ""), trusted: conn.authorized, error: error === null ? undefined : String(error) };
-}
 
 export interface BrokerOptions {
   host?: string;
@@ -53,6 +45,12 @@ export interface BrokerOptions {
   http?: { port: number; host?: string };
   /** The OTA file server (always started): where it listens (default: `host`, a free port), the host its URLs name; where packages are kept, IoTDA's upgrade time limits, test hooks. */
   ota?: OtaTimes & { port?: number; host?: string; urlHost?: string; packagesDir?: string; testHooks?: OtaTestHooks & NoticeTestHooks };
+  /**
+   * Starts the provisioning service (IoTDP bootstrap, provisioning.ts) on its own TLS port (0: a
+   * free one): registration groups by scopeId, and the devices assigned (an empty assignment is
+   * this broker's own endpoint); a device not assigned gets an error answer.
+   */
+  provisioning?: { port?: number; groups?: Record<string, RegistrationGroup>; assignments?: Record<string, Partial<Assignment>> };
 }
 
 export interface BrokerEvents {
@@ -85,6 +83,8 @@ export interface Broker {
   platform: Platform;
   /** The northbound HTTP API, when started. */
   http?: HttpApi;
+  /** The provisioning service, when started. */
+  provisioning?: Provisioning;
   /** The HTTPS server upgrade notices point at. */
   otaFiles: Pick<OtaFileServer, "url" | "port">;
   /** Replaces the OTA test hooks (the file server's and the notices'); {} turns them all off. */
@@ -100,7 +100,8 @@ export interface Broker {
 
 export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const host = opts.host ?? "127.0.0.1";
-  const registry = opts.devices instanceof Map ? opts.devices : toRegistry(opts.devices as Record<string, DeviceRecord>);
+  // A Map either way: the provisioning service registers its registration groups' devices in it.
+  const registry = (opts.devices instanceof Map ? opts.devices : toRegistry(opts.devices as Record<string, DeviceRecord>)) as Map<string, DeviceRecord>;
   const log = opts.log ?? (() => {});
   const now = opts.now ?? Date.now;
   const certs = opts.certs ?? generateCerts();
@@ -262,9 +263,24 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   }
   if (testHooks !== undefined) setOtaTestHooks(testHooks);
 
+  let provisioning: Provisioning | undefined;
+  if (opts.provisioning !== undefined) {
+    try {
+      provisioning = await startProvisioning({
+        host, port: opts.provisioning.port, certs, registry, register: (deviceId, record) => registry.set(deviceId, record),
+        endpoint: `${host}:${address.port}`, deviceCas, log, now, toleranceMs: opts.toleranceMs,
+      });
+      for (const [scopeId, group] of Object.entries(opts.provisioning.groups ?? {})) provisioning.addGroup(scopeId, group);
+      for (const [deviceId, assignment] of Object.entries(opts.provisioning.assignments ?? {})) provisioning.assign(deviceId, assignment);
+    } catch (err) {
+      await close();
+      throw new Error(`provisioning: ${(err as Error).message}`);
+    }
+  }
+
   if (opts.http !== undefined) {
     try {
-      http = await startHttpApi(platform, { ...opts.http, log });
+      http = await startHttpApi(platform, { ...opts.http, log, provisioning });
     } catch (err) {
       await close();
       throw new Error(`http api: cannot listen on ${opts.http.host ?? "127.0.0.1"}:${opts.http.port}: ${(err as Error).message}`);
@@ -273,6 +289,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
 
   async function close() {
     platform.close();
+    await provisioning?.close();
     await http?.close();
     await otaFiles?.close();
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -290,6 +307,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     events,
     platform,
     http,
+    provisioning,
     otaFiles,
     setOtaTestHooks,
     publishCommand: (deviceId, command, cmdOpts) => platform.command(deviceId, command, cmdOpts).then((r) => r.response),

@@ -11,6 +11,7 @@ interface Core {
   out_ptr(): number;
   credentials(idLength: number, secretLength: number, timeMs: number, authType: number, signType: number): number;
   hmac_hex(keyLength: number, messageLength: number): number;
+  group_secret(idLength: number, secretLength: number): number;
   sha256_reset(): void;
   sha256_update(length: number): number;
   sha256_digest(): void;
@@ -149,6 +150,20 @@ export function sign(options: SignOptions): Credentials {
 }
 
 /**
+ * The secret of a device of an IoTDP registration group: hex(HMAC-SHA256(key = deviceId, message =
+ * groupSecret decoded from Base64)), what the device signs with (sign()'s secret) and what IoTDA
+ * registers it with. Throws RangeError naming the field and its limit, never a value.
+ */
+export function groupSecret(deviceId: string, groupSecret: string): string {
+  if (typeof deviceId !== "string") throw new TypeError("deviceId: must be a string");
+  if (typeof groupSecret !== "string") throw new TypeError("groupSecret: must be a string");
+  const idEnd = writeText(deviceId, 0, "keep");
+  const secretEnd = idEnd === TOO_LONG ? idEnd : writeText(groupSecret, idEnd, "keep");
+  // Decoded in place: the group secret's bytes are in the area until hexOut wipes it.
+  return hexOut(() => core.group_secret(idEnd, secretEnd === TOO_LONG ? TOO_LONG : secretEnd - idEnd), secretEnd);
+}
+
+/**
  * Lowercase hex HMAC-SHA256; key and message (UTF-8 text, a lone surrogate read as U+FFFD as
  * node:crypto reads it, or bytes) together at most 512 bytes. The core
  * keeps the last key to reuse its midstates: meant for public keys such as IoTDA's hour stamps.
@@ -158,12 +173,17 @@ export function hmacHex(key: string | Uint8Array, message: string | Uint8Array):
   if (!isText(message)) throw new TypeError("message: must be a string or Uint8Array");
   const keyEnd = writeInput(key, 0, "replace");
   const messageEnd = keyEnd === TOO_LONG ? keyEnd : writeInput(message, keyEnd, "replace");
+  // The message may well be a secret, as it is in IoTDA signing.
+  return hexOut(() => core.hmac_hex(keyEnd, messageEnd === TOO_LONG ? TOO_LONG : messageEnd - keyEnd), messageEnd);
+}
+
+/** Runs a core call that writes 64 hex characters at OUT; wipes input[0..inputEnd) and that hex after. */
+function hexOut(call: () => number, inputEnd: number): string {
   let result: number;
   try {
-    result = core.hmac_hex(keyEnd, messageEnd === TOO_LONG ? TOO_LONG : messageEnd - keyEnd);
+    result = call();
   } finally {
-    // The message may well be a secret, as it is in IoTDA signing.
-    input.fill(0, 0, Math.min(messageEnd, AREA_BYTES));
+    input.fill(0, 0, Math.min(inputEnd, AREA_BYTES));
   }
   if (result < 0) throw new RangeError(errorMessage(result));
   const hex = output.toString("latin1", 0, HEX_BYTES);

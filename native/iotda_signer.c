@@ -94,33 +94,41 @@ static void ensure_core(void) {
   }
 }
 
+/* The deviceId, then the secret, into the input area; returns the bytes copied. Only what fits is
+   copied: the core rejects longer fields by length alone, before it reads their bytes. */
+static size_t copy_input(uint8_t* input, const char* id, size_t id_length, const char* secret, size_t secret_length) {
+  if (id_length > IOTDA_INPUT_BYTES)
+    return 0;
+  memcpy(input, id, id_length);
+  if (secret_length > IOTDA_INPUT_BYTES - id_length)
+    return id_length;
+  memcpy(input + id_length, secret, secret_length);
+  return id_length + secret_length;
+}
+
+/* For a negative result: the core's message into `error`, the code into `code`, and true. */
+static bool refused(int32_t n, char* error, int* code) {
+  if (n >= 0)
+    return false;
+  uint32_t length = w2c_iotda_error_text(&core, (uint32_t)n);
+  copy_message(error, "", span(w2c_iotda_out_ptr(&core), length), length);
+  *code = n;
+  return true;
+}
+
 /* Everything that runs core code; kept apart so no local of it is live across a longjmp. */
 static void sign_in_core(void* argument) {
   sign_call_t* call = argument;
   ensure_core();
   uint8_t* input = span(w2c_iotda_in_ptr(&core), IOTDA_INPUT_BYTES);
-  /* Copy only what fits the input area; the core rejects longer fields by length alone,
-     before it reads their bytes. */
-  size_t copied = 0;
-  if (call->device_id_length <= IOTDA_INPUT_BYTES) {
-    memcpy(input, call->device_id, call->device_id_length);
-    copied = call->device_id_length;
-    if (call->secret_length <= IOTDA_INPUT_BYTES - copied) {
-      memcpy(input + copied, call->secret, call->secret_length);
-      copied += call->secret_length;
-    }
-  }
+  size_t copied = copy_input(input, call->device_id, call->device_id_length, call->secret, call->secret_length);
   int32_t n = (int32_t)w2c_iotda_credentials(&core, wasm_length(call->device_id_length),
                                              wasm_length(call->secret_length), call->time_ms,
                                              (uint32_t)call->auth_type, (uint32_t)call->sign_type);
   wipe(input, whole_words(copied));
   uint32_t out = w2c_iotda_out_ptr(&core);
-  if (n < 0) {
-    uint32_t length = w2c_iotda_error_text(&core, (uint32_t)n);
-    copy_message(call->error, "", span(out, length), length);
-    call->code = n;
+  if (refused(n, call->error, &call->code))
     return;
-  }
   if (n == 0 || n > (int32_t)sizeof call->out->client_id - 1)
     wasm_rt_trap(WASM_RT_TRAP_OOB); /* outside the ABI: never trust it for a copy */
   uint8_t* output = span(out, CLIENT_ID_AT + whole_words((size_t)n));
@@ -168,6 +176,50 @@ int iotda_sign(const char* device_id,
     call.code = IOTDA_TRAP;
   if (call.code != 0)
     memset(out, 0, sizeof *out); /* nothing partial */
+  return call.code;
+}
+
+typedef struct {
+  const char* device_id;
+  size_t device_id_length;
+  const char* secret;
+  size_t secret_length;
+  char* out;
+  char* error;
+  int code;
+} group_call_t;
+
+/* The core decodes the Base64 in place, in the input area, which is wiped after. */
+static void group_in_core(void* argument) {
+  group_call_t* call = argument;
+  ensure_core();
+  uint8_t* input = span(w2c_iotda_in_ptr(&core), IOTDA_INPUT_BYTES);
+  size_t copied = copy_input(input, call->device_id, call->device_id_length, call->secret, call->secret_length);
+  int32_t n = (int32_t)w2c_iotda_group_secret(&core, wasm_length(call->device_id_length), wasm_length(call->secret_length));
+  wipe(input, whole_words(copied));
+  uint32_t out = w2c_iotda_out_ptr(&core);
+  if (refused(n, call->error, &call->code))
+    return;
+  if (n != PASSWORD_BYTES)
+    wasm_rt_trap(WASM_RT_TRAP_OOB); /* outside the ABI */
+  uint8_t* output = span(out, PASSWORD_BYTES);
+  memcpy(call->out, output, PASSWORD_BYTES);
+  call->out[PASSWORD_BYTES] = 0;
+  wipe(output, PASSWORD_BYTES);
+  call->code = 0;
+}
+
+int iotda_group_secret(const char* device_id,
+                       size_t device_id_length,
+                       const char* group_secret,
+                       size_t group_secret_length,
+                       char out[65],
+                       char error[IOTDA_ERROR_BYTES]) {
+  group_call_t call = {device_id, device_id_length, group_secret, group_secret_length, out, error, IOTDA_TRAP};
+  if (run(group_in_core, &call, error) != WASM_RT_TRAP_NONE)
+    call.code = IOTDA_TRAP;
+  if (call.code != 0)
+    memset(out, 0, 65);
   return call.code;
 }
 

@@ -38,6 +38,18 @@ int iotda_sign(const char* device_id,
 #define IOTDA_TRAP (-1000)
 
 /*
+ * The secret of a device of an IoTDP registration group (the core's group_secret): `out` gets
+ * hex(HMAC-SHA256(key = device_id, message = group_secret decoded from Base64)) and a NUL, and 0 is
+ * returned; otherwise a message in `error` and the core's negative code (or IOTDA_TRAP), `out` zeroed.
+ */
+int iotda_group_secret(const char* device_id,
+                       size_t device_id_length,
+                       const char* group_secret,
+                       size_t group_secret_length,
+                       char out[65],
+                       char error[IOTDA_ERROR_BYTES]);
+
+/*
  * Streaming SHA-256 on the same kept instance (the core's sha256_* exports, a context of its own,
  * apart from the signing's): start, any number of updates, then the digest. Each returns 0, or
  * writes a message to `error` and returns IOTDA_TRAP, or IOTDA_HASH_NOT_STARTED when no hash was

@@ -1,6 +1,8 @@
 /*
  * XS binding of the signing core: native("xs_iotda_credentials")(deviceId, secret, timeMs, authType = 0,
  * signType = 1) -> { clientId, username, password, timestamp }, or throws Error with the core's message.
+ * native("xs_iotda_group_secret")(deviceId, groupSecret) -> the secret of a device of an IoTDP
+ * registration group (64 lowercase hex), groupSecret in Base64; throws Error with the core's message.
  * The core's streaming SHA-256, for verifying downloads with the same C that signs:
  * native("xs_iotda_sha256_start")(), native("xs_iotda_sha256_update")(bytes) with an ArrayBuffer,
  * typed array or DataView, native("xs_iotda_sha256_digest")() -> the digest in lowercase hex.
@@ -76,6 +78,19 @@ static size_t wtf8(const char* text, char* out, size_t room) {
   return length;
 }
 
+/*
+ * The core's input area from arguments 0 and 1 (deviceId, then a secret), each converted as soon as
+ * its pointer is taken. Longer text is only counted, and the core refuses it by its length. Sets the
+ * lengths and where the secret starts; returns the bytes written, to wipe.
+ */
+static size_t two_strings(xsMachine* the, char* input, size_t* id_length, const char** secret, size_t* secret_length) {
+  *id_length = wtf8(xsmcToString(xsArg(0)), input, IOTDA_INPUT_BYTES);
+  size_t id_used = *id_length < IOTDA_INPUT_BYTES ? *id_length : IOTDA_INPUT_BYTES;
+  *secret = input + id_used;
+  *secret_length = wtf8(xsmcToString(xsArg(1)), input + id_used, IOTDA_INPUT_BYTES - id_used);
+  return id_used + (*secret_length < IOTDA_INPUT_BYTES - id_used ? *secret_length : IOTDA_INPUT_BYTES - id_used);
+}
+
 static void set_string(xsMachine* the, const char* name, const char* text, size_t length) {
   xsmcSetStringBuffer(xsVar(0), (char*)text, (xsIntegerValue)length);
   xsmcSet(xsResult, xsID((char*)name), xsVar(0));
@@ -93,19 +108,16 @@ void xs_iotda_credentials(xsMachine* the) {
   int auth_type = small_integer(the, 3, 0);
   int sign_type = small_integer(the, 4, 1);
 
-  /* The core's input area: deviceId then secret, each converted as soon as its pointer is taken.
-     Longer text is only counted, and the core refuses it by its length. */
   uint32_t area[IOTDA_INPUT_BYTES / 4];
   char* input = (char*)area;
-  size_t id_length = wtf8(xsmcToString(xsArg(0)), input, sizeof area);
-  size_t id_used = id_length < sizeof area ? id_length : sizeof area;
-  size_t secret_length = wtf8(xsmcToString(xsArg(1)), input + id_used, sizeof area - id_used);
-  size_t secret_used = secret_length < sizeof area - id_used ? secret_length : sizeof area - id_used;
+  size_t id_length, secret_length;
+  const char* secret_text;
+  size_t used = two_strings(the, input, &id_length, &secret_text, &secret_length);
   iotda_credentials_t credentials;
   char error[IOTDA_ERROR_BYTES];
-  int code = iotda_sign(input, id_length, input + id_used, secret_length, time_ms, auth_type, sign_type, &credentials,
+  int code = iotda_sign(input, id_length, secret_text, secret_length, time_ms, auth_type, sign_type, &credentials,
                         error);
-  wipe(area, id_used + secret_used);
+  wipe(area, used);
   if (code != 0)
     xsUnknownError("%s", error); /* the core's message: names the field and limit, never a value */
 
@@ -116,6 +128,26 @@ void xs_iotda_credentials(xsMachine* the) {
   set_string(the, "password", credentials.password, sizeof credentials.password - 1);
   set_string(the, "timestamp", credentials.timestamp, sizeof credentials.timestamp - 1);
   wipe(&credentials, sizeof credentials);
+}
+
+void xs_iotda_group_secret(xsMachine* the) {
+  if (xsmcArgc < 1 || !is_string(the, 0))
+    xsTypeError("deviceId: must be a string");
+  if (xsmcArgc < 2 || !is_string(the, 1))
+    xsTypeError("groupSecret: must be a string");
+  uint32_t area[IOTDA_INPUT_BYTES / 4];
+  char* input = (char*)area;
+  size_t id_length, secret_length;
+  const char* secret_text;
+  size_t used = two_strings(the, input, &id_length, &secret_text, &secret_length);
+  char secret[65];
+  char error[IOTDA_ERROR_BYTES];
+  int code = iotda_group_secret(input, id_length, secret_text, secret_length, secret, error);
+  wipe(area, used);
+  if (code != 0)
+    xsUnknownError("%s", error);
+  xsmcSetStringBuffer(xsResult, secret, 64);
+  wipe(secret, sizeof secret);
 }
 
 static void hash_result(xsMachine* the, int code, const char* error) {

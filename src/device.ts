@@ -42,6 +42,7 @@ export class Device {
 			serverName: settings.serverName,
 			deviceId: settings.deviceId,
 			secret: settings.secret,
+			sign: settings.sign,
 			client: settings.client,
 			authType: settings.authType,
 			keepalive: settings.keepalive,

@@ -20,7 +20,7 @@ import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePub
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { encodeUtf8 } from "./mqtt/utf8";
-import { sign } from "./signer";
+import { type Sign, sign } from "./signer";
 import { type ClientCertificate, type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
@@ -51,6 +51,7 @@ export interface SessionOptions {
 	maxInflight?: number;		// QoS 1 messages awaiting PUBACK, default 16
 	writeQueueBytes?: number;	// bytes waiting for the socket beyond the packet being written, default 4 KiB
 	now?: () => number;			// wall clock in ms for signing, default Date.now
+	sign?: Sign;				// makes each attempt's credentials from the secret, default the core's (signer.ts)
 	// Whether now() is right to the hour (SNTP or IoTDA's time sync set it): sign type 1 lets the
 	// platform check the timestamp, which only a set clock passes. Default: now() is after 2024.
 	clockTrusted?: () => boolean;
@@ -155,6 +156,7 @@ export class Session {
 	#authRetryMs: number;
 	#maxInflight: number;
 	#now: () => number;
+	#sign: Sign;
 	#clockTrusted: (() => boolean) | undefined;	// undefined: clockValid(now())
 	#timers: Timers;
 	#random: () => number;
@@ -223,6 +225,7 @@ export class Session {
 		this.#backoff = backoff;
 		this.#maxInflight = options.maxInflight ?? 16;
 		this.#now = options.now ?? Date.now;
+		this.#sign = options.sign ?? sign;
 		// No default closure: in this preloaded module it would copy its code into the heap.
 		this.#clockTrusted = options.clockTrusted;
 		this.#timers = options.timers ?? moddableTimers;
@@ -335,7 +338,7 @@ export class Session {
 		try {
 			const credentials: { clientId: string; username: string; password?: string } = (secret === undefined)
 				? certificateLogin(this.deviceId, now)
-				: sign(this.deviceId, secret, now, this.#authType, signType);
+				: this.#sign(this.deviceId, secret, now, this.#authType, signType);
 			this.#connect = encodeConnect({
 				clientId: credentials.clientId,
 				username: credentials.username,

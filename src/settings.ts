@@ -6,6 +6,7 @@
 import config from "mc/config";
 import { AUTH_RETRY_MIN_MS, RETRY_BASE_MIN_MS, RETRY_MAX_MS } from "./backoff";
 import { KEEPALIVE_MAX, KEEPALIVE_MIN } from "./iotda";
+import type { Sign } from "./signer";
 import type { ClientCertificate, TrustSet } from "./tls/secure";
 import { loadClientCertificate, loadTrust } from "./tls/trust";
 
@@ -20,6 +21,7 @@ export interface Settings {
 	deviceId: string;
 	secret?: string;		// unless the device authenticates by certificate:
 	client?: ClientCertificate;	// or the device certificate and key that clientCert and clientKey name as ca's entries
+	sign?: Sign;			// not a setting: who signs, when not the core (bootstrap.ts, a registration group's login)
 	authType: number;		// 0 deviceId, 1 one-model-one-secret, 2 nodeId
 	keepalive: number;		// seconds
 	retryBaseMs: number;	// reconnect backoff: ceiling of the first delay

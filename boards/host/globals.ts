@@ -1,7 +1,7 @@
 // Installs the XS globals the app uses: trace, native(name), ArrayBuffer.fromString,
 // String.fromArrayBuffer, and a Date that reads the board clock (clock.ts) so Time.set is seen by
 // Date.now() and new Date(). Import it before the app's first module.
-import { sha256Finish, sha256Start, sha256Update, sign } from "../../lib/signer";
+import { groupSecret, sha256Finish, sha256Start, sha256Update, sign } from "../../lib/signer";
 import { boardNow } from "./clock";
 import { RESTART_EXIT_CODE } from "./restart";
 
@@ -26,6 +26,19 @@ const natives: Record<string, (...args: any[]) => unknown> = {
 		}
 		catch (error) {
 			// The C binding throws the core's message as a plain Error.
+			throw error instanceof RangeError ? new Error(error.message) : error;
+		}
+	},
+	// native/xs_iotda.c: (deviceId, groupSecret in Base64) -> a registration group device's secret.
+	xs_iotda_group_secret(deviceId?: unknown, secret?: unknown) {
+		if (typeof deviceId !== "string")
+			throw new TypeError("deviceId: must be a string");
+		if (typeof secret !== "string")
+			throw new TypeError("groupSecret: must be a string");
+		try {
+			return groupSecret(deviceId, secret);
+		}
+		catch (error) {
 			throw error instanceof RangeError ? new Error(error.message) : error;
 		}
 	},

@@ -12,6 +12,11 @@
 //   --example demo|minimal        the app: examples/<name>/manifest.json (default demo)
 //   --once                        exit 0 ("connected") after CONNACK 0 and the PUBACK of the first
 //                                 property report; non-zero with the reason otherwise, within 30 s
+//   --bootstrap                   IoTDP bootstrap: the device asks the provisioning service for its IoTDA
+//                                 address first (stored in its preferences; with --state-dir it survives a
+//                                 restart); --host/--port/--server-name then name the provisioning endpoint,
+//                                 and without --host the embedded local IoTDA plays it (IoTDA on 8883 and
+//                                 the provisioning service on 8884 when free, else free ports)
 //   --state-dir DIR               keep the host's preferences (NVS) and OTA slots in DIR across runs
 //                                 (default: a temporary directory, removed on exit); an OTA restart
 //                                 launches the app again on the same directory
@@ -36,7 +41,8 @@ import { buildConfig, DEFAULT_TARGET, loadTarget, platformOf, type Target } from
 const ONCE_TIMEOUT_MS = 30_000;
 const LOCAL_DEVICE = "demo-device";
 const PRIVATE_CA = "private-ca.der";		// the resource --ca (or the embedded broker's CA) becomes
-const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--example demo|minimal] [--once] [--state-dir DIR] " +
+const LOCAL_PORTS = { iotda: 8883, provisioning: 8884 };	// the local --bootstrap's, kept across runs: a stored address stays good
+const USAGE = "usage: npm start -- [--target esp32|esp32c3|esp32s3] [--example demo|minimal] [--once] [--state-dir DIR] [--bootstrap] " +
 	"[--host H --port P [--ca FILE(PEM or DER)] [--server-name N] --device-id ID [--client-cert FILE --client-key FILE]]" +
 	"   (secret in IOTDA_SECRET unless --client-cert)";
 
@@ -59,6 +65,7 @@ function parse() {
 				"client-cert": { type: "string" },
 				"client-key": { type: "string" },
 				once: { type: "boolean", default: false },
+				bootstrap: { type: "boolean", default: false },
 				"state-dir": { type: "string" },
 			},
 			strict: true,
@@ -69,7 +76,7 @@ function parse() {
 	}
 }
 const options = parse();
-const { host, once } = options;
+const { host, once, bootstrap } = options;
 let target: Target;
 try {
 	target = loadTarget(options.target);
@@ -121,16 +128,24 @@ async function brokerSide() {
 				fail(`--${name}: only with --host`);
 		const secret = randomBytes(18).toString("base64url");
 		const certs = generateCerts();
-		const local = { devices: { [LOCAL_DEVICE]: { secret } }, certs, log: (line: string) => console.log(`[broker] ${line}`) };
-		// The platform's HTTP API where iotda-local looks by default, else on a free port.
+		const local = {
+			devices: { [LOCAL_DEVICE]: { secret } }, certs, log: (line: string) => console.log(`[broker] ${line}`),
+			...(bootstrap && { port: LOCAL_PORTS.iotda, provisioning: { port: LOCAL_PORTS.provisioning, assignments: { [LOCAL_DEVICE]: {} } } }),
+		};
+		// The platform's HTTP API where iotda-local looks by default (and the fixed --bootstrap ports), else free ports.
 		const broker = await startBroker({ ...local, http: { port: DEFAULT_HTTP_PORT } })
-			.catch(() => startBroker({ ...local, http: { port: 0 } }));
+			.catch(() => startBroker({ ...local, port: 0, ...(bootstrap && { provisioning: { ...local.provisioning, port: 0 } }), http: { port: 0 } }));
 		console.log(`[broker] IoTDA API on ${broker.http!.url}: e.g. npx iotda-local shadow --device ${LOCAL_DEVICE}` +
 			(broker.http!.port === DEFAULT_HTTP_PORT ? "" : ` --url ${broker.http!.url}`));
+		if (broker.provisioning)
+			console.log(`[broker] provisioning service on ${broker.host}:${broker.provisioning.port}, assigning ${LOCAL_DEVICE} to ${broker.host}:${broker.port}`);
+		// SNI and the name check by name: the broker's certificate names localhost as well as 127.0.0.1
+		const endpoint = broker.provisioning
+			? { bootstrapHost: broker.host, bootstrapPort: broker.provisioning.port, bootstrapName: "localhost", serverName: "localhost" }
+			: { host: broker.host, port: broker.port, serverName: "localhost" };
 		return {
 			credentials: { secret },
-			// SNI and the name check by name: the broker's certificate names localhost as well as 127.0.0.1
-			iotda: { host: broker.host, port: broker.port, serverName: "localhost" }, caDer: certs.caDer, deviceId: LOCAL_DEVICE,
+			iotda: endpoint, caDer: certs.caDer, deviceId: LOCAL_DEVICE,
 			close: async () => { await broker.close(); certs.cleanup(); },
 		};
 	}
@@ -149,7 +164,9 @@ async function brokerSide() {
 	const serverName = options["server-name"];
 	return {
 		credentials: certPath === undefined ? { secret } : readClient(certPath, keyPath!),
-		iotda: { host, port, ...(serverName !== undefined && { serverName }) },
+		iotda: bootstrap
+			? { bootstrapHost: host, bootstrapPort: port, ...(serverName !== undefined && { bootstrapName: serverName }) }
+			: { host, port, ...(serverName !== undefined && { serverName }) },
 		caDer: options.ca === undefined ? undefined : readCa(options.ca), deviceId,
 		close: async () => {},
 	};

@@ -9,13 +9,14 @@
 // and the callbacks handed out only forward to its methods.
 import Time from "time";
 import Timer from "timer";
+import { type BootstrapPreferences, isBootstrapTrigger, type Provisioning, provision } from "iotda/bootstrap";
 import { answerCommands } from "iotda/commands";
 import { Device } from "iotda/device";
 import { Events } from "iotda/events";
 import { type Command, type CommandResponse, eventTime, type ServiceProperties } from "iotda/iotda";
 import { type DownMessage, receiveMessages } from "iotda/messages";
 import { answerProperties, type PropertyHandlers, type SetResult } from "iotda/properties";
-import { loadSettings, type Preferences, type Settings } from "iotda/settings";
+import type { Settings } from "iotda/settings";
 import { Shadow, type ShadowService } from "iotda/shadow";
 import { syncDeviceClock } from "iotda/timesync";
 import { type OtaPreferences, startOta } from "iotda/upgrade";
@@ -31,18 +32,20 @@ class Demo implements PropertyHandlers {
 	#timer: Timer;
 	#shadow: Shadow;
 	#booted = Time.ticks;
+	#provisioning: Provisioning;
 
-	constructor(settings: Settings, preferences: OtaPreferences) {
+	constructor(settings: Settings, preferences: OtaPreferences, provisioning: Provisioning) {
 		if (!validInterval(settings.reportInterval))
 			throw new RangeError(INTERVAL_RULE);
 		const device = this.#device = new Device(settings);
 		const session = device.session;
 		this.#serviceId = settings.serviceId;
 		this.#interval = settings.reportInterval;
+		this.#provisioning = provisioning;
 		answerCommands(session, answerCommand);
 		answerProperties(session, this);
 		this.#shadow = new Shadow(session, services => this.#applyShadow(services));
-		receiveMessages(session, traceMessage);
+		receiveMessages(session, message => this.#message(message));
 		const events = new Events(session);
 		syncDeviceClock(device, events);
 		startOta(events, preferences, session.trust);
@@ -50,6 +53,10 @@ class Demo implements PropertyHandlers {
 		// Offline, a fresh report follows the next connect anyway: no point queuing stale ones.
 		this.#timer = Timer.repeat(() => this.#tick(), this.#interval * 1000);
 		device.start();
+	}
+
+	get device(): Device {
+		return this.#device;
 	}
 
 	// Property set from the platform: all of it applies, or none (the first fault is the answer).
@@ -79,6 +86,14 @@ class Demo implements PropertyHandlers {
 		if ((undefined !== serviceId) && (serviceId !== this.#serviceId))
 			throw new Error(`properties/get: unknown service ${JSON.stringify(serviceId)}`);
 		return [this.#properties()];
+	}
+
+	// The platform's request to bootstrap again (IoTDP) is not a message for the app.
+	#message(message: DownMessage | Uint8Array): void {
+		if (isBootstrapTrigger(message))
+			this.#provisioning.bootstrapAgain("the platform asked (BootstrapRequestTrigger)");
+		else
+			traceMessage(message);
 	}
 
 	#connected(): void {
@@ -150,10 +165,15 @@ function acknowledged(): void {
 	trace("iotda: property report acknowledged\n");
 }
 
-// Settings from `preferences` (Moddable's Preference module, passed in by main.ts) over config.iotda.
-export function startDemo(preferences: Preferences & OtaPreferences): void {
+function startApp(settings: Settings, provisioning: Provisioning): Device {
+	return new Demo(settings, provisioning.preferences as BootstrapPreferences & OtaPreferences, provisioning).device;
+}
+
+// Settings from `preferences` (Moddable's Preference module, passed in by main.ts) over config.iotda;
+// the IoTDA address the provisioning service assigned, with bootstrapHost set (iotda/bootstrap).
+export function startDemo(preferences: BootstrapPreferences & OtaPreferences): void {
 	try {
-		new Demo(loadSettings(preferences), preferences);
+		provision(preferences, startApp);
 	}
 	catch (e) {
 		// Configuration errors name the key and never its value.

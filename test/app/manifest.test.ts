@@ -87,7 +87,7 @@ for (const path of APPS) {
 
 test("each feature manifest includes the core and maps only its own modules under iotda/", () => {
 	const core = new Set(read("modules/iotda/manifest.json").typescript.keys());
-	assert.deepEqual(FEATURES.sort(), ["commands", "events", "messages", "ota", "properties", "shadow"]);
+	assert.deepEqual(FEATURES.sort(), ["bootstrap", "commands", "events", "messages", "ota", "properties", "shadow"]);
 	for (const feature of FEATURES) {
 		const manifest = json(`modules/iotda/${feature}/manifest.json`);
 		// the core first, then any feature it stands on (ota on events), whose modules are not its own

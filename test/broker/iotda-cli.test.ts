@@ -18,7 +18,7 @@ import { until } from "../fixtures/until";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const NOW = Date.UTC(2025, 3, 14, 1, 30);
 const SECRETS = { demo: "demo-secret", mute: "mute-secret", gone: "gone-secret", flash: "flash-secret" };
-const COMMANDS = "set-properties, get-properties, command, message, shadow, device, ota-upload, ota-task, ota-status, ota-stop";
+const COMMANDS = "set-properties, get-properties, command, message, shadow, device, ota-upload, ota-task, ota-status, ota-stop, bootstrap-assign, bootstrap-unassign, bootstrap-group";
 const T = { timeout: 20_000 };
 
 let certs: Certs;

@@ -21,6 +21,7 @@ test("exports exactly the ABI and imports nothing", () => {
   assert.deepEqual(names, [
     "function:credentials",
     "function:error_text",
+    "function:group_secret",
     "function:hmac_hex",
     "function:in_ptr",
     "function:out_ptr",
@@ -46,6 +47,8 @@ test("the core touches no byte at or beyond used()", () => {
   assert.equal(core.credentials(4, 6, 1e12, 0, 1), 19);
   memory.set(Buffer.alloc(512, 7), IN);
   assert.equal(core.hmac_hex(200, 312), 64);
+  memory.set(Buffer.from("dev1" + "A".repeat(256)), IN);
+  assert.equal(core.group_secret(4, 256), 64);
   core.sha256_reset();
   assert.equal(core.sha256_update(512), 0);
   core.sha256_digest();
@@ -56,7 +59,7 @@ test("the core touches no byte at or beyond used()", () => {
 
 test("error_text gives each code's message, and nothing for other codes", () => {
   for (const [code, message] of Object.entries(MESSAGES)) assert.equal(text(OUT, core.error_text(Number(code))), message);
-  for (const code of [0, 1, 64, -12, -2147483648]) assert.equal(core.error_text(code), 0);
+  for (const code of [0, 1, 64, -15, -2147483648]) assert.equal(core.error_text(code), 0);
 });
 
 test("credentials checks lengths before reading, and writes nothing on failure", () => {

@@ -13,6 +13,9 @@ export const MESSAGES: Record<number, string> = {
   [-9]: "clientId: at most 256 characters",
   [-10]: "input: at most 512 bytes",
   [-11]: "secret: must be valid UTF-8",
+  [-12]: "groupSecret: must not be empty",
+  [-13]: "groupSecret: at most 256 characters",
+  [-14]: "groupSecret: must be padded Base64",
 };
 
 /** Secrets as hex bytes, each side of every boundary of well-formed UTF-8 (Unicode table 3-7). */
@@ -33,4 +36,17 @@ export const HUAWEI = {
   time: Date.UTC(2025, 3, 14, 1, 30),
   timestamp: "2025041401",
   password: "c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a",
+};
+
+/**
+ * A registration group device (IoTDP), computed by hand with openssl:
+ *   printf 'GroupSecret?\x00\xff' > gs.bin; base64 gs.bin; openssl dgst -sha256 -hmac mydevice gs.bin
+ *   printf %s <that hex> | openssl dgst -sha256 -hmac 2025041401
+ */
+export const GROUP_VECTOR = {
+  deviceId: "mydevice",
+  groupSecret: "R3JvdXBTZWNyZXQ/AP8=",
+  derived: "80ba14df557d56408a59531eda8eea9bdc4044d5ffc10ddff5f9be452a834e07",
+  timestamp: "2025041401",
+  password: "de48891a825a27f0ab2e59872aa26ecc34f0509d576dd4ea9ecb841a84c00b7b",
 };

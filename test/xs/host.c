@@ -39,6 +39,7 @@ extern void fxRunProgramFile(txMachine* the, txString path);
 extern void fxRunLoop(txMachine* the);
 
 void xs_iotda_credentials(xsMachine* the);
+void xs_iotda_group_secret(xsMachine* the);
 void xs_iotda_sha256_start(xsMachine* the);
 void xs_iotda_sha256_update(xsMachine* the);
 void xs_iotda_sha256_digest(xsMachine* the);
@@ -50,6 +51,7 @@ static const struct {
   int length;
 } natives[] = {
     {"xs_iotda_credentials", xs_iotda_credentials, 5},
+    {"xs_iotda_group_secret", xs_iotda_group_secret, 2},
     {"xs_iotda_sha256_start", xs_iotda_sha256_start, 0},
     {"xs_iotda_sha256_update", xs_iotda_sha256_update, 1},
     {"xs_iotda_sha256_digest", xs_iotda_sha256_digest, 0},
