@@ -149,10 +149,12 @@ export class Provisioning {
 	}
 
 	// The app's own errors are traced as main modules trace theirs: after a bootstrap no caller is left to catch them.
-	#startApp(): void {
+	#startApp(clockTrusted?: boolean): void {
 		let session;
 		try {
-			session = this.#start(loadSettings(new SettingsView(this.#preferences, false, this.#secret)), this).session;
+			const settings = loadSettings(new SettingsView(this.#preferences, false, this.#secret));
+			settings.clockTrusted = clockTrusted;
+			session = this.#start(settings, this).session;
 		}
 		catch (e) {
 			return trace(`iotda: cannot start: ${(e as Error).message}\n`);		// names the setting, never its value
@@ -241,8 +243,9 @@ export class Provisioning {
 		this.initConfig = answer.initConfig;
 		trace(`iotda: bootstrap: assigned ${address.host}:${address.port}, stored\n`);
 		this.#device.session.stop();
+		const { clockTrusted } = this.#device;
 		this.#device = undefined;
-		this.#startApp();
+		this.#startApp(clockTrusted);
 	}
 }
 

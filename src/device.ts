@@ -23,13 +23,15 @@ export class Device {
 	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
 	onConnected?: () => void;
 	#sntp: readonly string[];
-	#trusted = clockValid(Date.now());	// the clock is right to the hour (SNTP or IoTDA set it)
+	#trusted: boolean;					// the clock is right to the hour (SNTP or IoTDA set it)
 	#askTime: (() => boolean) | undefined;
 	#start: Timer | undefined;			// the first connect, while it waits for SNTP
 
 	// Throws for settings that Session refuses.
 	constructor(settings: Settings, onError: (error: Error) => void = traceError) {
-		if (!this.#trusted) {
+		// A clock that an earlier Device of this boot started at the build time looks valid, yet is not.
+		this.#trusted = settings.clockTrusted ?? clockValid(Date.now());
+		if (!clockValid(Date.now())) {
 			Time.set(Math.floor(settings.buildTime / 1000));
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
 		}

@@ -22,6 +22,7 @@ export interface Settings {
 	secret?: string;		// unless the device authenticates by certificate:
 	client?: ClientCertificate;	// or the device certificate and key that clientCert and clientKey name as ca's entries
 	sign?: Sign;			// not a setting: who signs, when not the core (bootstrap.ts, a registration group's login)
+	clockTrusted?: boolean;	// not a setting: a Device before this one in the same boot set (true) or only started (false) the clock
 	authType: number;		// 0 deviceId, 1 one-model-one-secret, 2 nodeId
 	keepalive: number;		// seconds
 	retryBaseMs: number;	// reconnect backoff: ceiling of the first delay

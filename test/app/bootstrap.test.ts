@@ -6,6 +6,8 @@
 // credentials and is registered with the derived secret; the platform's BootstrapRequestTrigger,
 // and two CONNACK 5 in a row at the stored address, make the board forget the address and restart.
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +33,7 @@ const SCOPE = "scope7f3a";
 const TEST_CA = "test-ca.der";
 
 // A Map the test keeps: it disables a device (CONNACK 5) as moving it away from this instance would.
-const registry = new Map<string, DeviceRecord>(["bs-dev", "bs-none", "bs-again", "bs-moved"].map(id => [id, { secret: SECRET }]));
+const registry = new Map<string, DeviceRecord>(["bs-dev", "bs-none", "bs-again", "bs-moved", "bs-clock"].map(id => [id, { secret: SECRET }]));
 let certs: Certs;
 let broker: Broker;
 let x509: DeviceCertificate;
@@ -51,7 +53,7 @@ before(async () => {
 		certs,
 		deviceCas: [deviceCa.certPem],
 		log: line => brokerLog.push(line),
-		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {}, "bs-moved": {}, "bs-x509": {} } },
+		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {}, "bs-moved": {}, "bs-x509": {}, "bs-clock": {} } },
 	});
 	dir = mkdtempSync(join(tmpdir(), "iotda-bootstrap-test-"));
 	mkdirSync(join(dir, "resources"));
@@ -76,15 +78,16 @@ after(async () => {
 
 // The app with the provisioning endpoint configured and no IoTDA address anywhere but what the
 // preferences file (kept by the caller across runs) stores.
-function runApp(prefs: string, iotda: Record<string, unknown> = {}): HostApp {
+function runApp(prefs: string, iotda: Record<string, unknown> = {}, env: Record<string, string> = {}, overrides: Record<string, unknown> = {}): HostApp {
 	const config = buildConfig(DEFAULT_TARGET, {
 		sntp: "127.0.0.1",
+		...overrides,
 		iotda: {
 			host: "<not-this-one>", bootstrapHost: broker.host, bootstrapPort: broker.provisioning!.port, bootstrapName: "localhost",
 			serverName: "localhost", ca: [TEST_CA], retryBaseMs: 1000, retryCapMs: 4000, ...iotda,
 		},
 	});
-	const app = runHostApp(APP, { config, preferences: prefs, resources: join(dir, "resources"), sink: text => outputs.push(text) });
+	const app = runHostApp(APP, { config, preferences: prefs, resources: join(dir, "resources"), env, sink: text => outputs.push(text) });
 	apps.add(app);
 	return app;
 }
@@ -114,6 +117,24 @@ test("bootstrap gives the address, the device connects there and stores it; the 
 	assert.equal(bootstraps("bs-dev"), 1, "the second boot asked the provisioning service");
 	assert.doesNotMatch(second.output(), /bootstrap: asking/);
 	assert.match(second.output(), new RegExp(`connecting to 127\\.0\\.0\\.1:${broker.port} as bs-dev_0_1_`));
+});
+
+test("no clock and SNTP unanswered: the provisioning login starts the clock at the build time, and the IoTDA login after it still signs with sign type 0", async () => {
+	const sntp = dgram.createSocket("udp4");		// takes the requests, answers none
+	sntp.bind(0, "127.0.0.1");
+	await once(sntp, "listening");
+	const built = Date.now() - 600_000;		// after the certificates' start, an hour ago
+	const hour = new Date(built).toISOString().replace(/[^0-9]/g, "").slice(0, 10);
+	try {
+		const app = runApp(preferences("bs-clock", { deviceId: "bs-clock", secret: SECRET }), {}, { HOST_CLOCK: "unset", HOST_SNTP_PORT: String(sntp.address().port) }, { buildTime: built });
+		await until(() => /bootstrap: assigned/.test(app.output()) && /connecting to [^\n]* as bs-clock_0_\d_\d{10}\n[^]*connecting to [^\n]* as bs-clock_0_\d_\d{10}\n/.test(app.output()), "the IoTDA login", 20_000);
+		assert.match(app.output(), new RegExp(`connecting to 127\\.0\\.0\\.1:${broker.provisioning!.port} as bs-clock_0_0_${hour}\n`));
+		// the clock reads the build time plus a few seconds now, a valid-looking date that SNTP never set
+		assert.match(app.output(), new RegExp(`connecting to 127\\.0\\.0\\.1:${broker.port} as bs-clock_0_0_\\d{10}\n`));
+	}
+	finally {
+		sntp.close();
+	}
 });
 
 test("an error answer is traced with its code and asked again after the backoff, not in a loop; an assignment then lands", async () => {
