@@ -83,16 +83,17 @@ function list(preferences: Preferences, key: string, otherwise: string): string[
 }
 
 // The secret, or (IoTDA's X.509 authentication, over TLS) the device certificate and key.
-function credentials(preferences: Preferences, tls: boolean): Pick<Settings, "secret" | "client"> {
+function credentials(preferences: Preferences, tls: boolean, stored: (key: string) => unknown): Pick<Settings, "secret" | "client"> {
 	if ((read(preferences, "clientCert") ?? read(preferences, "clientKey")) === undefined)
 		return { secret: text(preferences, "secret") };
 	if (!tls)
 		throw new Error("clientCert: a device certificate needs tls");
-	return { client: loadClientCertificate(list(preferences, "clientCert", ""), text(preferences, "clientKey"), key => preferences.get(DOMAIN, key)) };
+	return { client: loadClientCertificate(list(preferences, "clientCert", ""), text(preferences, "clientKey"), stored) };
 }
 
 // The settings, with the certificates they name loaded; throws naming the key, never a value.
 export function loadSettings(preferences: Preferences): Settings {
+	const stored = (key: string) => preferences.get(DOMAIN, key);		// what "@key" entries name (src/tls/trust.ts)
 	const host = text(preferences, "host");
 	if (host.includes("<"))
 		throw new Error(`host: replace the placeholder with your instance's MQTTS access address`);
@@ -107,10 +108,10 @@ export function loadSettings(preferences: Preferences): Settings {
 		host,
 		port,
 		tls,
-		trust: tls ? loadTrust(list(preferences, "ca", "roots"), key => preferences.get(DOMAIN, key)) : undefined,
+		trust: tls ? loadTrust(list(preferences, "ca", "roots"), stored) : undefined,
 		serverName: text(preferences, "serverName", host),
 		deviceId: text(preferences, "deviceId"),
-		...credentials(preferences, tls),
+		...credentials(preferences, tls, stored),
 		authType: integer(preferences, "authType", 0, 0, 2),
 		keepalive: integer(preferences, "keepalive", 120, KEEPALIVE_MIN, KEEPALIVE_MAX),
 		retryBaseMs,
