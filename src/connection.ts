@@ -23,11 +23,17 @@ export interface ConnectionEvents {
 	onClose(reason: string): void;	// not called for close()
 }
 
+// The socket as the connection holds it: Moddable's sockets (and the host boards') call their
+// callback as a method, so `this` in it is the socket, and the socket names its connection.
+interface OwnedStream extends Stream {
+	connection: Connection;
+}
+
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Connection {
-	#socket: Stream | undefined;
-	#open = false;
-	// Made when the link opens: nothing arrives before, and the TLS handshake is the app's memory peak.
+	#socket: OwnedStream | undefined;
+	// Made when the link opens (so: open while it is there): nothing arrives before, and the TLS
+	// handshake is the app's memory peak.
 	#parser: Parser | undefined;
 	#maxPacketSize: number;
 	#queue: Uint8Array[] = [];
@@ -47,9 +53,16 @@ export class Connection {
 		checkMaxPacketSize(options.maxPacketSize);
 		this.#maxPacketSize = options.maxPacketSize;
 		const { host, port, secure } = options;
-		const socket = openStream(host, port, secure);
+		const socket = openStream(host, port, secure) as OwnedStream;
 		this.#socket = socket;
-		socket.callback = message => this.message(message);
+		// A method shared by every connection, and a property: a closure would cost XS a function
+		// and its environment, live through the TLS handshake.
+		socket.connection = this;
+		socket.callback = Connection.relay;
+	}
+
+	private static relay(this: OwnedStream, message: number): void {
+		this.connection.message(message);
 	}
 
 	// Queues one complete packet (the codec's output) and writes as much as the socket takes; false,
@@ -75,7 +88,7 @@ export class Connection {
 	close(): void {
 		const socket = this.#socket;
 		this.#socket = undefined;
-		this.#open = false;
+		this.#parser = undefined;
 		this.#queue.length = 0;
 		this.#queued = 0;
 		socket?.close();
@@ -89,7 +102,6 @@ export class Connection {
 			// The CONNECT, with its password, must not go out after a handshake that made no keys.
 			if (this.#secure && handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
-			this.#open = true;
 			// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
 			this.#parser = new Parser(this.#maxPacketSize, packet => this.#socket && this.#events.onPacket(packet));
 			this.#events.onOpen();
@@ -114,7 +126,7 @@ export class Connection {
 		else if (message < 0) {
 			// Moddable's TLS reports a refused handshake (bad certificate, wrong name) as an error
 			// before "connected", so the reason says which phase failed.
-			const phase = this.#open ? "connection" : "connect";
+			const phase = this.#parser ? "connection" : "connect";
 			this.fail(ERROR === message ? `${phase} failed (socket or TLS error)` : `${phase} closed by peer`);
 		}
 	}
@@ -124,7 +136,7 @@ export class Connection {
 	// between its pieces, so the broker always sees whole packets in sequence.
 	private flush(): void {
 		const socket = this.#socket;
-		if (!socket || !this.#open)
+		if (!socket || !this.#parser)
 			return;
 		try {
 			while (this.#queue.length) {

@@ -21,13 +21,19 @@ import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { encodeUtf8 } from "./mqtt/utf8";
 import { sign } from "./signer";
-import { type ClientCertificate, type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
+import { type ClientCertificate, secureOptions, type TrustSet } from "./tls/secure";
+
+// What a timer calls: an object's method, not a closure, which would cost XS a function and its
+// environment for as long as the timer waits (the connect timeout waits through the TLS handshake).
+export interface TimerTarget {
+	onTimer(): void;
+}
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
 // keepalive (IoTDA's minimum) in a fraction of a second.
 export interface Timers {
-	once(callback: () => void, ms: number): unknown;
-	repeat(callback: () => void, ms: number): unknown;
+	once(target: TimerTarget, ms: number): unknown;
+	repeat(target: TimerTarget, ms: number): unknown;
 	schedule(timer: unknown, ms: number): void;		// a live repeating timer: next firing in ms, then every ms
 	clear(timer: unknown): void;
 }
@@ -80,10 +86,25 @@ interface Outgoing {
 	onAck?: () => void;
 }
 
+// Moddable's Timer calls its callback with the timer itself: the timer carries its target, and
+// one module-level function serves every timer.
+interface TargetedTimer extends Timer {
+	target: TimerTarget;
+}
+
+function fire(timer: TargetedTimer): void {
+	timer.target.onTimer();
+}
+
+function targeted(timer: Timer, target: TimerTarget): Timer {
+	(timer as TargetedTimer).target = target;
+	return timer;
+}
+
 // Frozen: module-level objects of preloaded modules live in flash on the device.
 const moddableTimers = Object.freeze<Timers>({
-	once: (callback, ms) => Timer.set(callback, ms),
-	repeat: (callback, ms) => Timer.repeat(callback, ms),
+	once: (target, ms) => targeted(Timer.set(fire as (timer: Timer) => void, ms), target),
+	repeat: (target, ms) => targeted(Timer.repeat(fire as (timer: Timer) => void, ms), target),
 	schedule: (timer, ms) => Timer.schedule(timer as Timer, ms, ms),
 	clear: timer => Timer.clear(timer as Timer),
 });
@@ -113,19 +134,19 @@ const UPLINK_PER_SECOND = 50;
 
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Session {
-	// What every attempt's Connection reports to: methods of this nested class (it may call the
-	// session's private methods), not closures, which cost XS about ten slots each and would be
-	// live through the TLS handshake, the app's memory peak.
-	static #Link = class implements ConnectionEvents {
+	// What every attempt's Connection and the session's timers report to: methods of this nested
+	// class (it may call the session's private methods), not closures, which cost XS about ten slots
+	// each and would be live through the TLS handshake, the app's memory peak.
+	static #Link = class implements ConnectionEvents, TimerTarget {
 		#session: Session;
 		constructor(session: Session) {
 			this.#session = session;
 		}
 		onOpen(): void {
-			const session = this.#session;
-			const connect = session.#connect!;
-			session.#connect = undefined;
-			session.#connection!.send(connect);
+			this.#session.sendConnect();
+		}
+		onTimer(): void {
+			this.#session.timerFired();
 		}
 		onPacket(packet: Packet): void {
 			this.#session.receive(packet);
@@ -146,10 +167,15 @@ export class Session {
 	#secret: string | undefined;		// undefined: X.509 authentication
 	#authType: number;
 	#keepaliveMs: number;
-	#transport: {
-		host: string; port: number; secure?: SecureOptions;
-		maxPacketSize: number; maxQueued: number;
-	};
+	// The Connection's options, made anew by each attempt: nothing of them is held through the TLS
+	// handshake but what the socket and the Connection keep.
+	#host: string;
+	#port: number;
+	#trust: TrustSet | undefined;		// undefined: plain TCP
+	#serverName: string;
+	#client: ClientCertificate | undefined;
+	#maxPacketSize: number;
+	#maxQueued: number;
 	#connectTimeoutMs: number;
 	#backoff: { baseMs: number; capMs: number };
 	#authRetryMs: number;
@@ -163,10 +189,13 @@ export class Session {
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
 	#link = new Session.#Link(this);
-	#connect: Uint8Array | undefined;	// the attempt's CONNECT, until the link opens
+	// The attempt's clock reading and sign type: its CONNECT, signed and logged by the attempt, is
+	// encoded again from them when the link opens, so no packet waits through the TLS handshake.
+	#signedAt = 0;
+	#signType = 0;
 	#timer: unknown;			// connect timeout, or the wait before the next attempt
 	// While online: first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
-	// deadline half a period after one. One timer, so a connect makes one closure, not two.
+	// deadline half a period after one.
 	#keepaliveTimer: unknown;
 	#healthy = false;			// this link stayed up long enough to reset the backoff
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
@@ -212,13 +241,13 @@ export class Session {
 		this.#secret = options.secret;
 		this.#authType = options.authType ?? 0;
 		this.#keepaliveMs = keepalive * 1000;
-		this.#transport = {
-			host: options.host,
-			port: options.port,
-			secure: tls ? secureOptions(trust!, options.serverName ?? options.host, options.client) : undefined,
-			maxPacketSize: options.maxPacketSize ?? 16384,
-			maxQueued: writeQueueBytes,
-		};
+		this.#host = options.host;
+		this.#port = options.port;
+		this.#trust = tls ? trust : undefined;
+		this.#serverName = options.serverName ?? options.host;
+		this.#client = options.client;
+		this.#maxPacketSize = options.maxPacketSize ?? 16384;
+		this.#maxQueued = writeQueueBytes;
 		this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
 		this.#backoff = backoff;
 		this.#maxInflight = options.maxInflight ?? 16;
@@ -236,7 +265,7 @@ export class Session {
 	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
 	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
 	get trust(): TrustSet | undefined {
-		return this.#transport.secure?.trustedCertificates;
+		return this.#trust;
 	}
 
 	get state(): SessionState {
@@ -333,37 +362,71 @@ export class Session {
 		if (!signType && (secret !== undefined))
 			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			const credentials: { clientId: string; username: string; password?: string } = (secret === undefined)
-				? certificateLogin(this.deviceId, now)
-				: sign(this.deviceId, secret, now, this.#authType, signType);
-			this.#connect = encodeConnect({
-				clientId: credentials.clientId,
-				username: credentials.username,
-				password: credentials.password,
-				keepalive: this.#keepaliveMs / 1000,
-				cleanSession: true,
-			});
-			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${credentials.clientId}`);
+			this.#log(`iotda: connecting to ${this.#host}:${this.#port} as ${this.credentials(now, signType).clientId}`);
 		}
 		catch (e) {
-			// Bad deviceId/secret/authType: no retry can fix configuration.
-			this.#state = "stopped";
-			this.report(e);
-			return;
+			return this.refuseConfiguration(e);
 		}
+		this.#signedAt = now;
+		this.#signType = signType;
 		this.#state = "connecting";
-		// A short closure: XS copies its code, literals included, into the heap.
-		this.#timer = this.#timers.once(() => this.connectTimedOut(), this.#connectTimeoutMs);
+		this.#timer = this.#timers.once(this.#link, this.#connectTimeoutMs);
 		try {
-			this.#connection = new Connection(this.#transport, this.#link);
+			const trust = this.#trust;
+			this.#connection = new Connection({
+				host: this.#host,
+				port: this.#port,
+				secure: trust && secureOptions(trust, this.#serverName, this.#client),
+				maxPacketSize: this.#maxPacketSize,
+				maxQueued: this.#maxQueued,
+			}, this.#link);
 		}
 		catch (e) {
 			this.drop(`socket: ${(e as Error).message}`);
 		}
 	}
 
-	private connectTimedOut(): void {
-		this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`);
+	// The credentials of the attempt made at `now`; throws for a deviceId/secret/authType the signer refuses.
+	private credentials(now: number, signType: number): { clientId: string; username: string; password?: string } {
+		const secret = this.#secret;
+		return (secret === undefined) ? certificateLogin(this.deviceId, now) : sign(this.deviceId, secret, now, this.#authType, signType);
+	}
+
+	// The link is open: the attempt's CONNECT, with the credentials it logged (the same inputs sign the same).
+	private sendConnect(): void {
+		let connect: Uint8Array;
+		try {
+			const credentials = this.credentials(this.#signedAt, this.#signType);
+			connect = encodeConnect({
+				clientId: credentials.clientId,
+				username: credentials.username,
+				password: credentials.password,
+				keepalive: this.#keepaliveMs / 1000,
+				cleanSession: true,
+			});
+		}
+		catch (e) {
+			// The signer checked the deviceId; with a certificate login only MQTT does.
+			return this.refuseConfiguration(e);
+		}
+		this.#connection!.send(connect);
+	}
+
+	// Bad deviceId/secret/authType: no retry can fix configuration.
+	private refuseConfiguration(error: unknown): void {
+		this.shut();
+		this.#state = "stopped";
+		this.report(error);
+	}
+
+	// A state has one timer at most: the connect timeout, the wait before the next attempt, or the keepalive.
+	private timerFired(): void {
+		if ("connecting" === this.#state)
+			this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`);
+		else if ("waiting" === this.#state)
+			this.attemptNow();
+		else if ("online" === this.#state)
+			this.tick();
 	}
 
 	private receive(packet: Packet): void {
@@ -414,7 +477,7 @@ export class Session {
 		this.#state = "online";
 		this.#period = 0;
 		this.#healthy = false;
-		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), Math.min(HEALTHY_MS, this.#keepaliveMs));
+		this.#keepaliveTimer = this.#timers.repeat(this.#link, Math.min(HEALTHY_MS, this.#keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
 		for (const message of (this.#inflight?.values() ?? noMessages)) {
@@ -476,7 +539,7 @@ export class Session {
 		this.shut();
 		this.#state = "waiting";
 		this.#log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.#timers.once(() => this.attemptNow(), retryMs);
+		this.#timer = this.#timers.once(this.#link, retryMs);
 		this.isolate(this.onDisconnected, reason, retryMs);
 	}
 
@@ -486,7 +549,7 @@ export class Session {
 		this.#timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
 		this.#connection?.close();
-		this.#connection = this.#connect = undefined;
+		this.#connection = undefined;
 		this.#pingPending = false;
 		this.#subscribing?.clear();
 		this.#ready = 0;
