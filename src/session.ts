@@ -125,6 +125,10 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
+// The defaults of the options read in more than one place.
+const RETRY_BASE_MS = 1000;
+const RETRY_CAP_MS = 120_000;
+const AUTH_RETRY_MS = 900_000;
 // Iterated in place of the outbox before the first QoS 1 publish made it; frozen, so in flash.
 const noMessages: readonly Outgoing[] = Object.freeze([]);
 const DUP = 0x08;
@@ -159,32 +163,10 @@ export class Session {
 		}
 	};
 
-	onConnected?: () => void;
-	onDisconnected?: (reason: string, retryMs: number) => void;
-	onError?: (error: Error) => void;
-
-	readonly deviceId: string;
-	#secret: string | undefined;		// undefined: X.509 authentication
-	#authType: number;
-	#keepaliveMs: number;
-	// The Connection's options, made anew by each attempt: nothing of them is held through the TLS
-	// handshake but what the socket and the Connection keep.
-	#host: string;
-	#port: number;
-	#trust: TrustSet | undefined;		// undefined: plain TCP
-	#serverName: string;
-	#client: ClientCertificate | undefined;
-	#maxPacketSize: number;
-	#maxQueued: number;
-	#connectTimeoutMs: number;
-	#backoff: { baseMs: number; capMs: number };
-	#authRetryMs: number;
-	#maxInflight: number;
-	#now: () => number;
-	#clockTrusted: (() => boolean) | undefined;	// undefined: clockValid(now())
-	#timers: Timers;
-	#random: () => number;
-	#log: (line: string) => void;
+	// A copy of the options, read where they are used: on XS every field is a slot of every
+	// session, live through the TLS handshake, and most options are left to their defaults.
+	#options: SessionOptions;
+	#trust: TrustSet | undefined;		// the CA certificates; undefined: plain TCP
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
@@ -231,35 +213,65 @@ export class Session {
 			throw new Error("secret: give the device secret or, with TLS, a client certificate (one of the two)");
 		if (options.client && !tls)
 			throw new Error("client: a client certificate needs TLS");
-		const backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
-		this.#authRetryMs = options.authRetryMs ?? 900_000;
-		checkRetry(backoff.baseMs, backoff.capMs, this.#authRetryMs);
+		checkRetry(options.retryBaseMs ?? RETRY_BASE_MS, options.retryCapMs ?? RETRY_CAP_MS, options.authRetryMs ?? AUTH_RETRY_MS);
 		const writeQueueBytes = options.writeQueueBytes ?? 4096;
 		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
 			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
-		this.deviceId = options.deviceId;
-		this.#secret = options.secret;
-		this.#authType = options.authType ?? 0;
-		this.#keepaliveMs = keepalive * 1000;
-		this.#host = options.host;
-		this.#port = options.port;
+		this.#options = { ...options };
 		this.#trust = tls ? trust : undefined;
-		this.#serverName = options.serverName ?? options.host;
-		this.#client = options.client;
-		this.#maxPacketSize = options.maxPacketSize ?? 16384;
-		this.#maxQueued = writeQueueBytes;
-		this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-		this.#backoff = backoff;
-		this.#maxInflight = options.maxInflight ?? 16;
-		this.#now = options.now ?? Date.now;
-		// No default closure: in this preloaded module it would copy its code into the heap.
-		this.#clockTrusted = options.clockTrusted;
-		this.#timers = options.timers ?? moddableTimers;
-		this.#random = options.random ?? Math.random;
-		this.#log = options.log ?? traceLine;
-		this.onConnected = options.onConnected;
-		this.onDisconnected = options.onDisconnected;
-		this.onError = options.onError;
+	}
+
+	get deviceId(): string {
+		return this.#options.deviceId;
+	}
+
+	get onConnected(): (() => void) | undefined {
+		return this.#options.onConnected;
+	}
+
+	set onConnected(callback: (() => void) | undefined) {
+		this.#options.onConnected = callback;
+	}
+
+	get onDisconnected(): ((reason: string, retryMs: number) => void) | undefined {
+		return this.#options.onDisconnected;
+	}
+
+	set onDisconnected(callback: ((reason: string, retryMs: number) => void) | undefined) {
+		this.#options.onDisconnected = callback;
+	}
+
+	get onError(): ((error: Error) => void) | undefined {
+		return this.#options.onError;
+	}
+
+	set onError(callback: ((error: Error) => void) | undefined) {
+		this.#options.onError = callback;
+	}
+
+	// The options read in more than one place, with their defaults.
+	private get keepaliveMs(): number {
+		return (this.#options.keepalive ?? 120) * 1000;
+	}
+
+	private get connectTimeoutMs(): number {
+		return this.#options.connectTimeoutMs ?? 30_000;
+	}
+
+	private get timers(): Timers {
+		return this.#options.timers ?? moddableTimers;
+	}
+
+	private get now(): () => number {
+		return this.#options.now ?? Date.now;
+	}
+
+	private get random(): () => number {
+		return this.#options.random ?? Math.random;
+	}
+
+	private get log(): (line: string) => void {
+		return this.#options.log ?? traceLine;
 	}
 
 	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
@@ -317,7 +329,7 @@ export class Session {
 	// 1 MB, and a 51st publish within a second (QoS 0 that went out and QoS 1 count, resends not).
 	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
 		checkPayloadSize(payload);
-		const now = this.#now();
+		const now = this.now();
 		const since = now - (this.#uplinkTimes?.[this.#uplinkNext] ?? -Infinity);
 		if ((since >= 0) && (since < 1000))
 			throw new RangeError(`publish: IoTDA takes at most ${UPLINK_PER_SECOND} messages a second per connection; the next in ${1000 - since} ms`);
@@ -329,8 +341,9 @@ export class Session {
 			return false;
 		}
 		const inflight = this.#inflight ??= new Map();
-		if (inflight.size >= this.#maxInflight)
-			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
+		const maxInflight = this.#options.maxInflight ?? 16;
+		if (inflight.size >= maxInflight)
+			throw new Error(`publish: ${maxInflight} messages already await PUBACK (maxInflight)`);
 		this.count(now);
 		const messageId = this.nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
@@ -356,13 +369,13 @@ export class Session {
 	}
 
 	private attemptNow(): void {
-		const now = this.#now();
-		const secret = this.#secret;
-		const signType = (this.#clockTrusted?.() ?? clockValid(now)) ? 1 : 0;
+		const now = this.now();
+		const secret = this.#options.secret;
+		const signType = (this.#options.clockTrusted?.() ?? clockValid(now)) ? 1 : 0;
 		if (!signType && (secret !== undefined))
-			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
+			this.log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			this.#log(`iotda: connecting to ${this.#host}:${this.#port} as ${this.credentials(now, signType).clientId}`);
+			this.log(`iotda: connecting to ${this.#options.host}:${this.#options.port} as ${this.credentials(now, signType).clientId}`);
 		}
 		catch (e) {
 			return this.refuseConfiguration(e);
@@ -370,15 +383,15 @@ export class Session {
 		this.#signedAt = now;
 		this.#signType = signType;
 		this.#state = "connecting";
-		this.#timer = this.#timers.once(this.#link, this.#connectTimeoutMs);
+		this.#timer = this.timers.once(this.#link, this.connectTimeoutMs);
 		try {
 			const trust = this.#trust;
 			this.#connection = new Connection({
-				host: this.#host,
-				port: this.#port,
-				secure: trust && secureOptions(trust, this.#serverName, this.#client),
-				maxPacketSize: this.#maxPacketSize,
-				maxQueued: this.#maxQueued,
+				host: this.#options.host,
+				port: this.#options.port,
+				secure: trust && secureOptions(trust, this.#options.serverName ?? this.#options.host, this.#options.client),
+				maxPacketSize: this.#options.maxPacketSize ?? 16384,
+				maxQueued: this.#options.writeQueueBytes ?? 4096,
 			}, this.#link);
 		}
 		catch (e) {
@@ -388,8 +401,8 @@ export class Session {
 
 	// The credentials of the attempt made at `now`; throws for a deviceId/secret/authType the signer refuses.
 	private credentials(now: number, signType: number): { clientId: string; username: string; password?: string } {
-		const secret = this.#secret;
-		return (secret === undefined) ? certificateLogin(this.deviceId, now) : sign(this.deviceId, secret, now, this.#authType, signType);
+		const secret = this.#options.secret;
+		return (secret === undefined) ? certificateLogin(this.deviceId, now) : sign(this.deviceId, secret, now, this.#options.authType ?? 0, signType);
 	}
 
 	// The link is open: the attempt's CONNECT, with the credentials it logged (the same inputs sign the same).
@@ -401,7 +414,7 @@ export class Session {
 				clientId: credentials.clientId,
 				username: credentials.username,
 				password: credentials.password,
-				keepalive: this.#keepaliveMs / 1000,
+				keepalive: this.keepaliveMs / 1000,
 				cleanSession: true,
 			});
 		}
@@ -422,7 +435,7 @@ export class Session {
 	// A state has one timer at most: the connect timeout, the wait before the next attempt, or the keepalive.
 	private timerFired(): void {
 		if ("connecting" === this.#state)
-			this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`);
+			this.drop(`no CONNACK within ${this.connectTimeoutMs} ms`);
 		else if ("waiting" === this.#state)
 			this.attemptNow();
 		else if ("online" === this.#state)
@@ -465,19 +478,19 @@ export class Session {
 			case PINGRESP:
 				if (this.#pingPending) {
 					this.#pingPending = false;
-					this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs);
+					this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs);
 				}
 				return;
 		}
 	}
 
 	private online(): void {
-		this.#timers.clear(this.#timer);
+		this.timers.clear(this.#timer);
 		this.#timer = undefined;
 		this.#state = "online";
 		this.#period = 0;
 		this.#healthy = false;
-		this.#keepaliveTimer = this.#timers.repeat(this.#link, Math.min(HEALTHY_MS, this.#keepaliveMs));
+		this.#keepaliveTimer = this.timers.repeat(this.#link, Math.min(HEALTHY_MS, this.keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
 		for (const message of (this.#inflight?.values() ?? noMessages)) {
@@ -488,7 +501,7 @@ export class Session {
 		this.flushOutbox();
 		if ("online" !== this.#state)
 			return;		// a write failed and already scheduled the next attempt
-		this.#log("iotda: connected");
+		this.log("iotda: connected");
 		if (!this.#ready)
 			this.isolate(this.onConnected);
 	}
@@ -502,8 +515,8 @@ export class Session {
 		if (!this.#healthy) {
 			this.#healthy = true;
 			this.#attempt = 0;
-			if (this.#keepaliveMs > HEALTHY_MS)
-				return this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs - HEALTHY_MS);
+			if (this.keepaliveMs > HEALTHY_MS)
+				return this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs - HEALTHY_MS);
 		}
 		if (this.#pingPending)
 			return this.drop("no PINGRESP within half the keepalive");
@@ -514,7 +527,7 @@ export class Session {
 		if (!this.control(encodePingreq()))
 			return;
 		this.#pingPending = true;
-		this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs / 2);
+		this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs / 2);
 	}
 
 	private refused(code: number): void {
@@ -523,7 +536,7 @@ export class Session {
 		// 2, 4 and 5 mean the platform rejects this device's configuration: retrying soon cannot
 		// help and hammering the platform may get the device throttled.
 		const hold = (2 === code) || (4 === code) || (5 === code);
-		this.wait(reason, hold ? holdDelay(this.#authRetryMs, this.#random) : this.nextBackoff());
+		this.wait(reason, hold ? holdDelay(this.#options.authRetryMs ?? AUTH_RETRY_MS, this.random) : this.nextBackoff());
 	}
 
 	private drop(reason: string): void {
@@ -532,21 +545,21 @@ export class Session {
 	}
 
 	private nextBackoff(): number {
-		return backoffDelay(this.#backoff, this.#attempt++, this.#random);
+		return backoffDelay({ baseMs: this.#options.retryBaseMs ?? RETRY_BASE_MS, capMs: this.#options.retryCapMs ?? RETRY_CAP_MS }, this.#attempt++, this.random);
 	}
 
 	private wait(reason: string, retryMs: number): void {
 		this.shut();
 		this.#state = "waiting";
-		this.#log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.#timers.once(this.#link, retryMs);
+		this.log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
+		this.#timer = this.timers.once(this.#link, retryMs);
 		this.isolate(this.onDisconnected, reason, retryMs);
 	}
 
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
 	private shut(): void {
-		this.#timers.clear(this.#timer);
-		this.#timers.clear(this.#keepaliveTimer);
+		this.timers.clear(this.#timer);
+		this.timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
 		this.#connection?.close();
 		this.#connection = undefined;
@@ -610,7 +623,7 @@ export class Session {
 		if (route)
 			this.isolate(route.receive, topic, payload);
 		else
-			this.#log(`iotda: ignored message on ${JSON.stringify(topic)}`);
+			this.log(`iotda: ignored message on ${JSON.stringify(topic)}`);
 	}
 
 	// Runs a user or feature callback; what it throws is reported, never passed up into the parser,
@@ -631,9 +644,9 @@ export class Session {
 				return this.onError(e);
 		}
 		catch (thrown) {
-			this.#log(`iotda: onError threw: ${(thrown as Error)?.message ?? thrown}`);
+			this.log(`iotda: onError threw: ${(thrown as Error)?.message ?? thrown}`);
 		}
-		this.#log(`iotda: ${e.message}`);
+		this.log(`iotda: ${e.message}`);
 	}
 }
 
