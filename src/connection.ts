@@ -36,7 +36,7 @@ export class Connection {
 	// handshake is the app's memory peak.
 	#parser: Parser | undefined;
 	#maxPacketSize: number;
-	#queue: Uint8Array[] = [];
+	#queue: Uint8Array[] | undefined;	// made by the first send (the CONNECT, once the link opens)
 	#queued = 0;		// bytes in #queue not yet handed to the socket
 	#written = 0;		// bytes of #queue[0] already handed to the socket
 	#maxQueued: number;
@@ -73,7 +73,7 @@ export class Connection {
 			this.#refused = true;
 			return false;
 		}
-		this.#queue.push(packet);
+		(this.#queue ??= []).push(packet);
 		this.#queued += packet.length;
 		this.flush();
 		return true;
@@ -89,7 +89,8 @@ export class Connection {
 		const socket = this.#socket;
 		this.#socket = undefined;
 		this.#parser = undefined;
-		this.#queue.length = 0;
+		if (this.#queue)
+			this.#queue.length = 0;		// ends a flush under way
 		this.#queued = 0;
 		socket?.close();
 	}
@@ -118,7 +119,7 @@ export class Connection {
 		else if (WRITABLE === message) {
 			this.flush();
 			// From the socket's callback only: a refused sender retrying from inside send() would nest.
-			if (this.#refused && !this.#queue.length && this.#socket) {
+			if (this.#refused && !this.#queue?.length && this.#socket) {
 				this.#refused = false;
 				this.#events.onDrain();
 			}
@@ -136,14 +137,15 @@ export class Connection {
 	// between its pieces, so the broker always sees whole packets in sequence.
 	private flush(): void {
 		const socket = this.#socket;
-		if (!socket || !this.#parser)
+		const queue = this.#queue;
+		if (!socket || !this.#parser || !queue)
 			return;
 		try {
-			while (this.#queue.length) {
+			while (queue.length) {
 				const room = socket.write();
 				if (room <= 0)
 					return;		// wait for the next writable message
-				const packet = this.#queue[0];
+				const packet = queue[0];
 				const end = Math.min(packet.length, this.#written + room);
 				socket.write((this.#written || end < packet.length) ? packet.subarray(this.#written, end) : packet);
 				this.#queued -= end - this.#written;
@@ -151,7 +153,7 @@ export class Connection {
 					this.#written = end;
 					return;
 				}
-				this.#queue.shift();
+				queue.shift();
 				this.#written = 0;
 			}
 		}

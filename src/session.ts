@@ -165,8 +165,7 @@ export class Session {
 
 	// A copy of the options, read where they are used: on XS every field is a slot of every
 	// session, live through the TLS handshake, and most options are left to their defaults.
-	#options: SessionOptions;
-	#trust: TrustSet | undefined;		// the CA certificates; undefined: plain TCP
+	#options: SessionOptions;		// its ca: the trust set with TLS, else undefined
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
@@ -217,8 +216,7 @@ export class Session {
 		const writeQueueBytes = options.writeQueueBytes ?? 4096;
 		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
 			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
-		this.#options = { ...options };
-		this.#trust = tls ? trust : undefined;
+		this.#options = { ...options, ca: tls ? trust : undefined };
 	}
 
 	get deviceId(): string {
@@ -277,7 +275,7 @@ export class Session {
 	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
 	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
 	get trust(): TrustSet | undefined {
-		return this.#trust;
+		return this.#options.ca as TrustSet | undefined;
 	}
 
 	get state(): SessionState {
@@ -385,7 +383,7 @@ export class Session {
 		this.#state = "connecting";
 		this.#timer = this.timers.once(this.#link, this.connectTimeoutMs);
 		try {
-			const trust = this.#trust;
+			const trust = this.#options.ca as TrustSet | undefined;
 			this.#connection = new Connection({
 				host: this.#options.host,
 				port: this.#options.port,
