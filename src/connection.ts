@@ -31,6 +31,22 @@ interface OwnedStream extends Stream {
 
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Connection {
+	// The connection's parser knows its connection, so the packet callback is one function shared by
+	// every connection (the parser calls it with `this` the parser), not a closure.
+	static #Parser = class ConnectionParser extends Parser {
+		#connection: Connection;
+		constructor(connection: Connection, maxPacketSize: number) {
+			super(maxPacketSize, ConnectionParser.deliver);
+			this.#connection = connection;
+		}
+		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
+		static deliver(this: Parser, packet: Packet): void {
+			const connection = (this as ConnectionParser).#connection;
+			if (connection.#socket)
+				connection.#events.onPacket(packet);
+		}
+	};
+
 	#socket: OwnedStream | undefined;
 	// Made when the link opens (so: open while it is there): nothing arrives before, and the TLS
 	// handshake is the app's memory peak.
@@ -103,8 +119,7 @@ export class Connection {
 			// The CONNECT, with its password, must not go out after a handshake that made no keys.
 			if (this.#secure && handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
-			// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
-			this.#parser = new Parser(this.#maxPacketSize, packet => this.#socket && this.#events.onPacket(packet));
+			this.#parser = new Connection.#Parser(this, this.#maxPacketSize);
 			this.#events.onOpen();
 			this.flush();
 		}
