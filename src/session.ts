@@ -65,6 +65,7 @@ export interface SessionOptions {
 	log?: (line: string) => void;	// diagnostics, default trace
 
 	// User callbacks run isolated: what they throw goes to onError (else the log), never into the session.
+	// They, and clockTrusted, are called with `this` the session.
 	// After CONNACK 0 and, when filters are subscribed, their SUBACK: a request made then (a shadow
 	// get, say) has its answer's topic subscribed already, whatever order the broker works in.
 	onConnected?: () => void;
@@ -369,7 +370,7 @@ export class Session {
 	private attemptNow(): void {
 		const now = this.now();
 		const secret = this.#options.secret;
-		const signType = (this.#options.clockTrusted?.() ?? clockValid(now)) ? 1 : 0;
+		const signType = (this.#options.clockTrusted?.call(this) ?? clockValid(now)) ? 1 : 0;
 		if (!signType && (secret !== undefined))
 			this.log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
