@@ -44,7 +44,7 @@ export class HttpGet {
 	#socket: Stream | undefined;
 	#events: HttpEvents;
 	#request: string | undefined;	// until written
-	#head: Uint8Array | undefined = new Uint8Array(HEAD_MAX);	// until parsed
+	#head: Uint8Array<ArrayBuffer> | undefined = new Uint8Array(HEAD_MAX);	// until parsed
 	#headBytes = 0;
 	#remaining = 0;		// body bytes still due
 	#received = 0;

@@ -16,6 +16,11 @@ declare class HostBuffer {
 	private brand: boolean;
 }
 
+// As the SDK's xs.d.ts declares it: a typed array's .buffer may be a HostBuffer (which has no slice).
+interface ArrayBufferTypes {
+	HostBuffer: HostBuffer;
+}
+
 /** Anything a socket can write as raw bytes. */
 type ByteBuffer = ArrayBuffer | SharedArrayBuffer | HostBuffer | Uint8Array | Uint8ClampedArray | Int8Array | DataView;
 
