@@ -23,14 +23,36 @@ export interface ConnectionEvents {
 	onClose(reason: string): void;	// not called for close()
 }
 
+// The socket as the connection holds it: Moddable's sockets (and the host boards') call their
+// callback as a method, so `this` in it is the socket, and the socket names its connection.
+interface OwnedStream extends Stream {
+	connection: Connection;
+}
+
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Connection {
-	#socket: Stream | undefined;
-	#open = false;
-	// Made when the link opens: nothing arrives before, and the TLS handshake is the app's memory peak.
+	// The connection's parser knows its connection, so the packet callback is one function shared by
+	// every connection (the parser calls it with `this` the parser), not a closure.
+	static #Parser = class ConnectionParser extends Parser {
+		#connection: Connection;
+		constructor(connection: Connection, maxPacketSize: number) {
+			super(maxPacketSize, ConnectionParser.deliver);
+			this.#connection = connection;
+		}
+		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
+		static deliver(this: Parser, packet: Packet): void {
+			const connection = (this as ConnectionParser).#connection;
+			if (connection.#socket)
+				connection.#events.onPacket(packet);
+		}
+	};
+
+	#socket: OwnedStream | undefined;
+	// Made when the link opens (so: open while it is there): nothing arrives before, and the TLS
+	// handshake is the app's memory peak.
 	#parser: Parser | undefined;
 	#maxPacketSize: number;
-	#queue: Uint8Array[] = [];
+	#queue: Uint8Array[] | undefined;	// made by the first send (the CONNECT, once the link opens)
 	#queued = 0;		// bytes in #queue not yet handed to the socket
 	#written = 0;		// bytes of #queue[0] already handed to the socket
 	#maxQueued: number;
@@ -47,9 +69,16 @@ export class Connection {
 		checkMaxPacketSize(options.maxPacketSize);
 		this.#maxPacketSize = options.maxPacketSize;
 		const { host, port, secure } = options;
-		const socket = openStream(host, port, secure);
+		const socket = openStream(host, port, secure) as OwnedStream;
 		this.#socket = socket;
-		socket.callback = message => this.message(message);
+		// A method shared by every connection, and a property: a closure would cost XS a function
+		// and its environment, live through the TLS handshake.
+		socket.connection = this;
+		socket.callback = Connection.relay;
+	}
+
+	private static relay(this: OwnedStream, message: number): void {
+		this.connection.message(message);
 	}
 
 	// Queues one complete packet (the codec's output) and writes as much as the socket takes; false,
@@ -60,7 +89,7 @@ export class Connection {
 			this.#refused = true;
 			return false;
 		}
-		this.#queue.push(packet);
+		(this.#queue ??= []).push(packet);
 		this.#queued += packet.length;
 		this.flush();
 		return true;
@@ -75,8 +104,9 @@ export class Connection {
 	close(): void {
 		const socket = this.#socket;
 		this.#socket = undefined;
-		this.#open = false;
-		this.#queue.length = 0;
+		this.#parser = undefined;
+		if (this.#queue)
+			this.#queue.length = 0;		// ends a flush under way
 		this.#queued = 0;
 		socket?.close();
 	}
@@ -89,9 +119,7 @@ export class Connection {
 			// The CONNECT, with its password, must not go out after a handshake that made no keys.
 			if (this.#secure && handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
-			this.#open = true;
-			// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
-			this.#parser = new Parser(this.#maxPacketSize, packet => this.#socket && this.#events.onPacket(packet));
+			this.#parser = new Connection.#Parser(this, this.#maxPacketSize);
 			this.#events.onOpen();
 			this.flush();
 		}
@@ -106,7 +134,7 @@ export class Connection {
 		else if (WRITABLE === message) {
 			this.flush();
 			// From the socket's callback only: a refused sender retrying from inside send() would nest.
-			if (this.#refused && !this.#queue.length && this.#socket) {
+			if (this.#refused && !this.#queue?.length && this.#socket) {
 				this.#refused = false;
 				this.#events.onDrain();
 			}
@@ -114,7 +142,7 @@ export class Connection {
 		else if (message < 0) {
 			// Moddable's TLS reports a refused handshake (bad certificate, wrong name) as an error
 			// before "connected", so the reason says which phase failed.
-			const phase = this.#open ? "connection" : "connect";
+			const phase = this.#parser ? "connection" : "connect";
 			this.fail(ERROR === message ? `${phase} failed (socket or TLS error)` : `${phase} closed by peer`);
 		}
 	}
@@ -124,14 +152,15 @@ export class Connection {
 	// between its pieces, so the broker always sees whole packets in sequence.
 	private flush(): void {
 		const socket = this.#socket;
-		if (!socket || !this.#open)
+		const queue = this.#queue;
+		if (!socket || !this.#parser || !queue)
 			return;
 		try {
-			while (this.#queue.length) {
+			while (queue.length) {
 				const room = socket.write();
 				if (room <= 0)
 					return;		// wait for the next writable message
-				const packet = this.#queue[0];
+				const packet = queue[0];
 				const end = Math.min(packet.length, this.#written + room);
 				socket.write((this.#written || end < packet.length) ? packet.subarray(this.#written, end) : packet);
 				this.#queued -= end - this.#written;
@@ -139,7 +168,7 @@ export class Connection {
 					this.#written = end;
 					return;
 				}
-				this.#queue.shift();
+				queue.shift();
 				this.#written = 0;
 			}
 		}

@@ -11,7 +11,7 @@
 import Time from "time";
 import Timer from "timer";
 import { clockValid, syncClock } from "./clock";
-import { Session } from "./session";
+import { Session, type SessionOptions } from "./session";
 import type { Settings } from "./settings";
 
 const SNTP_RETRY_MS = 10 * 60_000;
@@ -19,6 +19,23 @@ const SNTP_RETRY_MS = 10 * 60_000;
 const SNTP_WAIT_MS = 5000;
 
 export class Device {
+	// The device's session knows its device, so the two callbacks it is given are functions shared
+	// by every device (Session calls them with `this` the session), not closures: on XS each would
+	// cost a function and an environment, live as long as the device.
+	static #Session = class DeviceSession extends Session {
+		#device: Device;
+		constructor(device: Device, options: SessionOptions) {
+			super(options);
+			this.#device = device;
+		}
+		static clockTrusted(this: DeviceSession): boolean {
+			return this.#device.#trusted;
+		}
+		static connected(this: DeviceSession): void {
+			this.#device.connected();
+		}
+	};
+
 	readonly session: Session;
 	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
 	onConnected?: () => void;
@@ -36,7 +53,7 @@ export class Device {
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
 		}
 		this.#sntp = settings.sntp;
-		this.session = new Session({
+		this.session = new Device.#Session(this, {
 			host: settings.host,
 			port: settings.port,
 			tls: settings.tls,
@@ -52,8 +69,8 @@ export class Device {
 			retryCapMs: settings.retryCapMs,
 			authRetryMs: settings.authRetryMs,
 			writeQueueBytes: settings.writeQueueBytes,
-			clockTrusted: () => this.#trusted,
-			onConnected: () => this.#connected(),
+			clockTrusted: Device.#Session.clockTrusted,
+			onConnected: Device.#Session.connected,
 			onError,
 		});
 	}
@@ -80,35 +97,36 @@ export class Device {
 			this.session.start();
 		else {
 			// SNTP keeps being asked until it answers.
-			this.#start = Timer.set(() => this.#begin(), SNTP_WAIT_MS);
-			this.#sync();
+			this.#start = Timer.set(() => this.begin(), SNTP_WAIT_MS);
+			this.sync();
 		}
 	}
 
-	#connected(): void {
+	// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
+	private connected(): void {
 		if (!this.#trusted)
 			this.#askTime?.();
 		this.onConnected?.();
 	}
 
-	#sync(): void {
-		syncClock(this.#sntp, ok => this.#synced(ok));
+	private sync(): void {
+		syncClock(this.#sntp, ok => this.synced(ok));
 	}
 
-	#synced(ok: boolean): void {
+	private synced(ok: boolean): void {
 		if (ok)
 			this.#trusted = true;
 		else {
 			trace(`iotda: SNTP failed, retrying in ${SNTP_RETRY_MS / 60_000} min\n`);
-			Timer.set(() => this.#sync(), SNTP_RETRY_MS);
+			Timer.set(() => this.sync(), SNTP_RETRY_MS);
 		}
 		if (undefined !== this.#start) {
 			Timer.clear(this.#start);
-			this.#begin();
+			this.begin();
 		}
 	}
 
-	#begin(): void {
+	private begin(): void {
 		this.#start = undefined;
 		this.session.start();
 	}

@@ -21,13 +21,19 @@ import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { encodeUtf8 } from "./mqtt/utf8";
 import { type Sign, sign } from "./signer";
-import { type ClientCertificate, type SecureOptions, secureOptions, type TrustSet } from "./tls/secure";
+import { type ClientCertificate, secureOptions, type TrustSet } from "./tls/secure";
+
+// What a timer calls: an object's method, not a closure, which would cost XS a function and its
+// environment for as long as the timer waits (the connect timeout waits through the TLS handshake).
+export interface TimerTarget {
+	onTimer(): void;
+}
 
 // Timer services; the default is Moddable's Timer. Tests pass scaled timers to run a 30 s
 // keepalive (IoTDA's minimum) in a fraction of a second.
 export interface Timers {
-	once(callback: () => void, ms: number): unknown;
-	repeat(callback: () => void, ms: number): unknown;
+	once(target: TimerTarget, ms: number): unknown;
+	repeat(target: TimerTarget, ms: number): unknown;
 	schedule(timer: unknown, ms: number): void;		// a live repeating timer: next firing in ms, then every ms
 	clear(timer: unknown): void;
 }
@@ -60,6 +66,7 @@ export interface SessionOptions {
 	log?: (line: string) => void;	// diagnostics, default trace
 
 	// User callbacks run isolated: what they throw goes to onError (else the log), never into the session.
+	// They, and clockTrusted, are called with `this` the session.
 	// After CONNACK 0 and, when filters are subscribed, their SUBACK: a request made then (a shadow
 	// get, say) has its answer's topic subscribed already, whatever order the broker works in.
 	onConnected?: () => void;
@@ -81,10 +88,25 @@ interface Outgoing {
 	onAck?: () => void;
 }
 
+// Moddable's Timer calls its callback with the timer itself: the timer carries its target, and
+// one module-level function serves every timer.
+interface TargetedTimer extends Timer {
+	target: TimerTarget;
+}
+
+function fire(timer: TargetedTimer): void {
+	timer.target.onTimer();
+}
+
+function targeted(timer: Timer, target: TimerTarget): Timer {
+	(timer as TargetedTimer).target = target;
+	return timer;
+}
+
 // Frozen: module-level objects of preloaded modules live in flash on the device.
 const moddableTimers = Object.freeze<Timers>({
-	once: (callback, ms) => Timer.set(callback, ms),
-	repeat: (callback, ms) => Timer.repeat(callback, ms),
+	once: (target, ms) => targeted(Timer.set(fire as (timer: Timer) => void, ms), target),
+	repeat: (target, ms) => targeted(Timer.repeat(fire as (timer: Timer) => void, ms), target),
 	schedule: (timer, ms) => Timer.schedule(timer as Timer, ms, ms),
 	clear: timer => Timer.clear(timer as Timer),
 });
@@ -105,6 +127,10 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
+// The defaults of the options read in more than one place.
+const RETRY_BASE_MS = 1000;
+const RETRY_CAP_MS = 120_000;
+const AUTH_RETRY_MS = 900_000;
 // Iterated in place of the outbox before the first QoS 1 publish made it; frozen, so in flash.
 const noMessages: readonly Outgoing[] = Object.freeze([]);
 const DUP = 0x08;
@@ -114,19 +140,19 @@ const UPLINK_PER_SECOND = 50;
 
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Session {
-	// What every attempt's Connection reports to: methods of this nested class (it may call the
-	// session's private methods), not closures, which cost XS about ten slots each and would be
-	// live through the TLS handshake, the app's memory peak.
-	static #Link = class implements ConnectionEvents {
+	// What every attempt's Connection and the session's timers report to: methods of this nested
+	// class (it may call the session's private methods), not closures, which cost XS about ten slots
+	// each and would be live through the TLS handshake, the app's memory peak.
+	static #Link = class implements ConnectionEvents, TimerTarget {
 		#session: Session;
 		constructor(session: Session) {
 			this.#session = session;
 		}
 		onOpen(): void {
-			const session = this.#session;
-			const connect = session.#connect!;
-			session.#connect = undefined;
-			session.#connection!.send(connect);
+			this.#session.sendConnect();
+		}
+		onTimer(): void {
+			this.#session.timerFired();
 		}
 		onPacket(packet: Packet): void {
 			this.#session.receive(packet);
@@ -139,36 +165,20 @@ export class Session {
 		}
 	};
 
-	onConnected?: () => void;
-	onDisconnected?: (reason: string, retryMs: number) => void;
-	onError?: (error: Error) => void;
-
-	readonly deviceId: string;
-	#secret: string | undefined;		// undefined: X.509 authentication
-	#authType: number;
-	#keepaliveMs: number;
-	#transport: {
-		host: string; port: number; secure?: SecureOptions;
-		maxPacketSize: number; maxQueued: number;
-	};
-	#connectTimeoutMs: number;
-	#backoff: { baseMs: number; capMs: number };
-	#authRetryMs: number;
-	#maxInflight: number;
-	#now: () => number;
-	#sign: Sign;
-	#clockTrusted: (() => boolean) | undefined;	// undefined: clockValid(now())
-	#timers: Timers;
-	#random: () => number;
-	#log: (line: string) => void;
+	// A copy of the options, read where they are used: on XS every field is a slot of every
+	// session, live through the TLS handshake, and most options are left to their defaults.
+	#options: SessionOptions;		// its ca: the trust set with TLS, else undefined
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
 	#link = new Session.#Link(this);
-	#connect: Uint8Array | undefined;	// the attempt's CONNECT, until the link opens
+	// The attempt's clock reading and sign type: its CONNECT, signed and logged by the attempt, is
+	// encoded again from them when the link opens, so no packet waits through the TLS handshake.
+	#signedAt = 0;
+	#signType = 0;
 	#timer: unknown;			// connect timeout, or the wait before the next attempt
 	// While online: first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
-	// deadline half a period after one. One timer, so a connect makes one closure, not two.
+	// deadline half a period after one.
 	#keepaliveTimer: unknown;
 	#healthy = false;			// this link stayed up long enough to reset the backoff
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
@@ -204,42 +214,70 @@ export class Session {
 			throw new Error("secret: give the device secret or, with TLS, a client certificate (one of the two)");
 		if (options.client && !tls)
 			throw new Error("client: a client certificate needs TLS");
-		const backoff = { baseMs: options.retryBaseMs ?? 1000, capMs: options.retryCapMs ?? 120_000 };
-		this.#authRetryMs = options.authRetryMs ?? 900_000;
-		checkRetry(backoff.baseMs, backoff.capMs, this.#authRetryMs);
+		checkRetry(options.retryBaseMs ?? RETRY_BASE_MS, options.retryCapMs ?? RETRY_CAP_MS, options.authRetryMs ?? AUTH_RETRY_MS);
 		const writeQueueBytes = options.writeQueueBytes ?? 4096;
 		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
 			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
-		this.deviceId = options.deviceId;
-		this.#secret = options.secret;
-		this.#authType = options.authType ?? 0;
-		this.#keepaliveMs = keepalive * 1000;
-		this.#transport = {
-			host: options.host,
-			port: options.port,
-			secure: tls ? secureOptions(trust!, options.serverName ?? options.host, options.client) : undefined,
-			maxPacketSize: options.maxPacketSize ?? 16384,
-			maxQueued: writeQueueBytes,
-		};
-		this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-		this.#backoff = backoff;
-		this.#maxInflight = options.maxInflight ?? 16;
-		this.#now = options.now ?? Date.now;
-		this.#sign = options.sign ?? sign;
-		// No default closure: in this preloaded module it would copy its code into the heap.
-		this.#clockTrusted = options.clockTrusted;
-		this.#timers = options.timers ?? moddableTimers;
-		this.#random = options.random ?? Math.random;
-		this.#log = options.log ?? traceLine;
-		this.onConnected = options.onConnected;
-		this.onDisconnected = options.onDisconnected;
-		this.onError = options.onError;
+		this.#options = { ...options, ca: tls ? trust : undefined };
+	}
+
+	get deviceId(): string {
+		return this.#options.deviceId;
+	}
+
+	get onConnected(): (() => void) | undefined {
+		return this.#options.onConnected;
+	}
+
+	set onConnected(callback: (() => void) | undefined) {
+		this.#options.onConnected = callback;
+	}
+
+	get onDisconnected(): ((reason: string, retryMs: number) => void) | undefined {
+		return this.#options.onDisconnected;
+	}
+
+	set onDisconnected(callback: ((reason: string, retryMs: number) => void) | undefined) {
+		this.#options.onDisconnected = callback;
+	}
+
+	get onError(): ((error: Error) => void) | undefined {
+		return this.#options.onError;
+	}
+
+	set onError(callback: ((error: Error) => void) | undefined) {
+		this.#options.onError = callback;
+	}
+
+	// The options read in more than one place, with their defaults.
+	private get keepaliveMs(): number {
+		return (this.#options.keepalive ?? 120) * 1000;
+	}
+
+	private get connectTimeoutMs(): number {
+		return this.#options.connectTimeoutMs ?? 30_000;
+	}
+
+	private get timers(): Timers {
+		return this.#options.timers ?? moddableTimers;
+	}
+
+	private get now(): () => number {
+		return this.#options.now ?? Date.now;
+	}
+
+	private get random(): () => number {
+		return this.#options.random ?? Math.random;
+	}
+
+	private get log(): (line: string) => void {
+		return this.#options.log ?? traceLine;
 	}
 
 	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
 	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
 	get trust(): TrustSet | undefined {
-		return this.#transport.secure?.trustedCertificates;
+		return this.#options.ca as TrustSet | undefined;
 	}
 
 	get state(): SessionState {
@@ -291,7 +329,7 @@ export class Session {
 	// 1 MB, and a 51st publish within a second (QoS 0 that went out and QoS 1 count, resends not).
 	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
 		checkPayloadSize(payload);
-		const now = this.#now();
+		const now = this.now();
 		const since = now - (this.#uplinkTimes?.[this.#uplinkNext] ?? -Infinity);
 		if ((since >= 0) && (since < 1000))
 			throw new RangeError(`publish: IoTDA takes at most ${UPLINK_PER_SECOND} messages a second per connection; the next in ${1000 - since} ms`);
@@ -303,8 +341,9 @@ export class Session {
 			return false;
 		}
 		const inflight = this.#inflight ??= new Map();
-		if (inflight.size >= this.#maxInflight)
-			throw new Error(`publish: ${this.#maxInflight} messages already await PUBACK (maxInflight)`);
+		const maxInflight = this.#options.maxInflight ?? 16;
+		if (inflight.size >= maxInflight)
+			throw new Error(`publish: ${maxInflight} messages already await PUBACK (maxInflight)`);
 		this.count(now);
 		const messageId = this.nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
@@ -330,43 +369,77 @@ export class Session {
 	}
 
 	private attemptNow(): void {
-		const now = this.#now();
-		const secret = this.#secret;
-		const signType = (this.#clockTrusted?.() ?? clockValid(now)) ? 1 : 0;
+		const now = this.now();
+		const secret = this.#options.secret;
+		const signType = (this.#options.clockTrusted?.call(this) ?? clockValid(now)) ? 1 : 0;
 		if (!signType && (secret !== undefined))
-			this.#log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
+			this.log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			const credentials: { clientId: string; username: string; password?: string } = (secret === undefined)
-				? certificateLogin(this.deviceId, now)
-				: this.#sign(this.deviceId, secret, now, this.#authType, signType);
-			this.#connect = encodeConnect({
-				clientId: credentials.clientId,
-				username: credentials.username,
-				password: credentials.password,
-				keepalive: this.#keepaliveMs / 1000,
-				cleanSession: true,
-			});
-			this.#log(`iotda: connecting to ${this.#transport.host}:${this.#transport.port} as ${credentials.clientId}`);
+			this.log(`iotda: connecting to ${this.#options.host}:${this.#options.port} as ${this.credentials(now, signType).clientId}`);
 		}
 		catch (e) {
-			// Bad deviceId/secret/authType: no retry can fix configuration.
-			this.#state = "stopped";
-			this.report(e);
-			return;
+			return this.refuseConfiguration(e);
 		}
+		this.#signedAt = now;
+		this.#signType = signType;
 		this.#state = "connecting";
-		// A short closure: XS copies its code, literals included, into the heap.
-		this.#timer = this.#timers.once(() => this.connectTimedOut(), this.#connectTimeoutMs);
+		this.#timer = this.timers.once(this.#link, this.connectTimeoutMs);
 		try {
-			this.#connection = new Connection(this.#transport, this.#link);
+			const trust = this.#options.ca as TrustSet | undefined;
+			this.#connection = new Connection({
+				host: this.#options.host,
+				port: this.#options.port,
+				secure: trust && secureOptions(trust, this.#options.serverName ?? this.#options.host, this.#options.client),
+				maxPacketSize: this.#options.maxPacketSize ?? 16384,
+				maxQueued: this.#options.writeQueueBytes ?? 4096,
+			}, this.#link);
 		}
 		catch (e) {
 			this.drop(`socket: ${(e as Error).message}`);
 		}
 	}
 
-	private connectTimedOut(): void {
-		this.drop(`no CONNACK within ${this.#connectTimeoutMs} ms`);
+	// The credentials of the attempt made at `now`; throws for a deviceId/secret/authType the signer refuses.
+	private credentials(now: number, signType: number): { clientId: string; username: string; password?: string } {
+		const secret = this.#options.secret;
+		return (secret === undefined) ? certificateLogin(this.deviceId, now) : (this.#options.sign ?? sign)(this.deviceId, secret, now, this.#options.authType ?? 0, signType);
+	}
+
+	// The link is open: the attempt's CONNECT, with the credentials it logged (the same inputs sign the same).
+	private sendConnect(): void {
+		let connect: Uint8Array;
+		try {
+			const credentials = this.credentials(this.#signedAt, this.#signType);
+			connect = encodeConnect({
+				clientId: credentials.clientId,
+				username: credentials.username,
+				password: credentials.password,
+				keepalive: this.keepaliveMs / 1000,
+				cleanSession: true,
+			});
+		}
+		catch (e) {
+			// The signer checked the deviceId; with a certificate login only MQTT does.
+			return this.refuseConfiguration(e);
+		}
+		this.#connection!.send(connect);
+	}
+
+	// Bad deviceId/secret/authType: no retry can fix configuration.
+	private refuseConfiguration(error: unknown): void {
+		this.shut();
+		this.#state = "stopped";
+		this.report(error);
+	}
+
+	// A state has one timer at most: the connect timeout, the wait before the next attempt, or the keepalive.
+	private timerFired(): void {
+		if ("connecting" === this.#state)
+			this.drop(`no CONNACK within ${this.connectTimeoutMs} ms`);
+		else if ("waiting" === this.#state)
+			this.attemptNow();
+		else if ("online" === this.#state)
+			this.tick();
 	}
 
 	private receive(packet: Packet): void {
@@ -405,19 +478,19 @@ export class Session {
 			case PINGRESP:
 				if (this.#pingPending) {
 					this.#pingPending = false;
-					this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs);
+					this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs);
 				}
 				return;
 		}
 	}
 
 	private online(): void {
-		this.#timers.clear(this.#timer);
+		this.timers.clear(this.#timer);
 		this.#timer = undefined;
 		this.#state = "online";
 		this.#period = 0;
 		this.#healthy = false;
-		this.#keepaliveTimer = this.#timers.repeat(() => this.tick(), Math.min(HEALTHY_MS, this.#keepaliveMs));
+		this.#keepaliveTimer = this.timers.repeat(this.#link, Math.min(HEALTHY_MS, this.keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
 		for (const message of (this.#inflight?.values() ?? noMessages)) {
@@ -428,7 +501,7 @@ export class Session {
 		this.flushOutbox();
 		if ("online" !== this.#state)
 			return;		// a write failed and already scheduled the next attempt
-		this.#log("iotda: connected");
+		this.log("iotda: connected");
 		if (!this.#ready)
 			this.isolate(this.onConnected);
 	}
@@ -442,8 +515,8 @@ export class Session {
 		if (!this.#healthy) {
 			this.#healthy = true;
 			this.#attempt = 0;
-			if (this.#keepaliveMs > HEALTHY_MS)
-				return this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs - HEALTHY_MS);
+			if (this.keepaliveMs > HEALTHY_MS)
+				return this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs - HEALTHY_MS);
 		}
 		if (this.#pingPending)
 			return this.drop("no PINGRESP within half the keepalive");
@@ -454,7 +527,7 @@ export class Session {
 		if (!this.control(encodePingreq()))
 			return;
 		this.#pingPending = true;
-		this.#timers.schedule(this.#keepaliveTimer, this.#keepaliveMs / 2);
+		this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs / 2);
 	}
 
 	private refused(code: number): void {
@@ -463,7 +536,7 @@ export class Session {
 		// 2, 4 and 5 mean the platform rejects this device's configuration: retrying soon cannot
 		// help and hammering the platform may get the device throttled.
 		const hold = (2 === code) || (4 === code) || (5 === code);
-		this.wait(reason, hold ? holdDelay(this.#authRetryMs, this.#random) : this.nextBackoff());
+		this.wait(reason, hold ? holdDelay(this.#options.authRetryMs ?? AUTH_RETRY_MS, this.random) : this.nextBackoff());
 	}
 
 	private drop(reason: string): void {
@@ -472,24 +545,24 @@ export class Session {
 	}
 
 	private nextBackoff(): number {
-		return backoffDelay(this.#backoff, this.#attempt++, this.#random);
+		return backoffDelay({ baseMs: this.#options.retryBaseMs ?? RETRY_BASE_MS, capMs: this.#options.retryCapMs ?? RETRY_CAP_MS }, this.#attempt++, this.random);
 	}
 
 	private wait(reason: string, retryMs: number): void {
 		this.shut();
 		this.#state = "waiting";
-		this.#log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.#timers.once(() => this.attemptNow(), retryMs);
+		this.log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
+		this.#timer = this.timers.once(this.#link, retryMs);
 		this.isolate(this.onDisconnected, reason, retryMs);
 	}
 
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
 	private shut(): void {
-		this.#timers.clear(this.#timer);
-		this.#timers.clear(this.#keepaliveTimer);
+		this.timers.clear(this.#timer);
+		this.timers.clear(this.#keepaliveTimer);
 		this.#timer = this.#keepaliveTimer = undefined;
 		this.#connection?.close();
-		this.#connection = this.#connect = undefined;
+		this.#connection = undefined;
 		this.#pingPending = false;
 		this.#subscribing?.clear();
 		this.#ready = 0;
@@ -550,7 +623,7 @@ export class Session {
 		if (route)
 			this.isolate(route.receive, topic, payload);
 		else
-			this.#log(`iotda: ignored message on ${JSON.stringify(topic)}`);
+			this.log(`iotda: ignored message on ${JSON.stringify(topic)}`);
 	}
 
 	// Runs a user or feature callback; what it throws is reported, never passed up into the parser,
@@ -571,9 +644,9 @@ export class Session {
 				return this.onError(e);
 		}
 		catch (thrown) {
-			this.#log(`iotda: onError threw: ${(thrown as Error)?.message ?? thrown}`);
+			this.log(`iotda: onError threw: ${(thrown as Error)?.message ?? thrown}`);
 		}
-		this.#log(`iotda: ${e.message}`);
+		this.log(`iotda: ${e.message}`);
 	}
 }
 

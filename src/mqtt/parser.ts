@@ -10,7 +10,7 @@ import { checkFirstByte, checkRemainingLength, decodePacket } from "./decode";
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Parser {
 	readonly #maxPacketSize: number;
-	readonly #onPacket: (packet: Packet) => void;
+	readonly #onPacket: (this: Parser, packet: Packet) => void;
 	#first = 0;				// first header byte; 0 (a reserved type, refused) while awaiting one
 	#length = 0;			// Remaining Length gathered so far
 	#lengthBytes = 0;		// Remaining Length bytes read so far
@@ -21,8 +21,9 @@ export class Parser {
 	#resets = 0;			// lets push notice a reset() made by onPacket
 
 	// maxPacketSize bounds a whole packet, fixed header included (as MQTT 5's Maximum Packet Size does),
-	// so the body buffer is always smaller than it.
-	constructor(maxPacketSize: number, onPacket: (packet: Packet) => void) {
+	// so the body buffer is always smaller than it. onPacket is called with `this` the parser, so a
+	// subclass can pass one function shared by all its instances rather than a closure per parser.
+	constructor(maxPacketSize: number, onPacket: (this: Parser, packet: Packet) => void) {
 		checkMaxPacketSize(maxPacketSize);
 		this.#maxPacketSize = maxPacketSize;
 		this.#onPacket = onPacket;

@@ -26,13 +26,14 @@ export interface SecureOptions {
 
 // The `secure` dictionary of a SecureSocket that trusts `trust` and checks `serverName` (also the
 // SNI), presenting `client` when the server asks for a certificate.
+// The client keys only with a client: the SDK copies every key into its TLS session's options
+// twice, where each is a slot on XS through the handshake.
 export function secureOptions(trust: TrustSet, serverName: string, client?: ClientCertificate): SecureOptions {
-	return {
+	const secure = {
 		trustedCertificates: trust,
 		protocolVersion: 0x303,		// TLS 1.2 (IoTDA's minimum)
 		serverName,
 		verify: true,
-		clientCertificates: client?.certificates,
-		clientKey: client?.key,
 	};
+	return client ? { ...secure, clientCertificates: client.certificates, clientKey: client.key } : secure;
 }

@@ -28,8 +28,8 @@ const { default: BoardTimer } = await import("timer");
 // backoff floor 10 ms and the 1 min hold floor 600 ms.
 const SCALE = 100;
 const fast: Timers = {
-	once: (callback, ms) => BoardTimer.set(callback, ms / SCALE),
-	repeat: (callback, ms) => BoardTimer.repeat(callback, ms / SCALE),
+	once: (target, ms) => BoardTimer.set(() => target.onTimer(), ms / SCALE),
+	repeat: (target, ms) => BoardTimer.repeat(() => target.onTimer(), ms / SCALE),
 	schedule: (timer, ms) => BoardTimer.schedule(timer as Timer, ms / SCALE, ms / SCALE),
 	clear: timer => BoardTimer.clear(timer as Timer),
 };

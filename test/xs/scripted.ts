@@ -142,8 +142,8 @@ export const clearTimer = (timer: LoopTimer | undefined) => board(clear, timer);
 
 // Timer services for SessionOptions.timers.
 export const timers: Timers = {
-	once: (callback, ms) => setTimer(callback, ms, 0),
-	repeat: (callback, ms) => setTimer(callback, ms, ms),
+	once: (target, ms) => setTimer(() => target.onTimer(), ms, 0),
+	repeat: (target, ms) => setTimer(() => target.onTimer(), ms, ms),
 	schedule: (timer, ms) => scheduleTimer(timer as LoopTimer, ms, ms),
 	clear: timer => clearTimer(timer as LoopTimer | undefined),
 };
