@@ -57,6 +57,7 @@ export class Connection {
 	#written = 0;		// bytes of #queue[0] already handed to the socket
 	#maxQueued: number;
 	#refused = false;	// send() said no since the queue last emptied
+	#reading = false;	// inside a READABLE message: what is sent goes out at its end
 	#events: ConnectionEvents;
 	#secure: boolean;
 
@@ -84,26 +85,39 @@ export class Connection {
 	// Queues one complete packet (the codec's output) and writes as much as the socket takes; false,
 	// and nothing queued, when it would take the queue past maxQueued. An empty queue takes any
 	// packet, so a message larger than the cap still goes out, alone.
+	// Sent from inside the handling of received bytes (a PUBACK, a command's response, an OTA
+	// report), the packet is written when the parser returns, in order: written here, the TLS
+	// record's encryption would run on top of the whole receive path (the app's stack peak). What
+	// the socket would have taken meanwhile is written first wherever the result depends on it.
 	send(packet: Uint8Array): boolean {
-		if (this.#queued && this.#queued + packet.length > this.#maxQueued) {
+		if (this.#reading && this.full(packet.length))
+			this.flush();
+		if (this.full(packet.length)) {
 			this.#refused = true;
 			return false;
 		}
 		(this.#queue ??= []).push(packet);
 		this.#queued += packet.length;
-		this.flush();
+		if (!this.#reading)
+			this.flush();
 		return true;
 	}
 
 	// Bytes queued and not yet handed to the socket.
 	get queued(): number {
+		if (this.#reading)
+			this.flush();
 		return this.#queued;
 	}
 
 	// Idempotent; a closed Connection is discarded (each attempt makes a new one).
 	close(): void {
 		const socket = this.#socket;
-		this.#socket = undefined;
+		this.#socket = undefined;	// no event from here: a write failing below is not reported
+		if (this.#reading) {		// what was sent before goes out first, as if written at once
+			this.#reading = false;
+			this.flush(socket);
+		}
 		this.#parser = undefined;
 		if (this.#queue)
 			this.#queue.length = 0;		// ends a flush under way
@@ -124,12 +138,15 @@ export class Connection {
 			this.flush();
 		}
 		else if (READABLE === message) {
+			this.#reading = true;
 			try {
 				this.#parser!.push(new Uint8Array(socket.read(ArrayBuffer)));	// Moddable's sockets deliver data only once open
 			}
 			catch (e) {
 				this.fail(`protocol error: ${(e as Error).message}`);
 			}
+			this.#reading = false;
+			this.flush();
 		}
 		else if (WRITABLE === message) {
 			this.flush();
@@ -150,8 +167,7 @@ export class Connection {
 	// Writes queued bytes in order while the socket has room. A packet larger than the free space
 	// goes out in consecutive pieces on consecutive "writable" messages; nothing else is written
 	// between its pieces, so the broker always sees whole packets in sequence.
-	private flush(): void {
-		const socket = this.#socket;
+	private flush(socket = this.#socket): void {
 		const queue = this.#queue;
 		if (!socket || !this.#parser || !queue)
 			return;
@@ -175,6 +191,10 @@ export class Connection {
 		catch (e) {
 			this.fail(`socket: ${(e as Error).message}`);
 		}
+	}
+
+	private full(bytes: number): boolean {
+		return !!this.#queued && (this.#queued + bytes > this.#maxQueued);
 	}
 
 	private fail(reason: string): void {

@@ -95,12 +95,18 @@ class Upgrades implements HttpEvents {
 
 	// A notice without a usable version cannot be answered (every report carries one): it throws,
 	// and the events envelope reports it. Any other problem is answered with its result code.
+	// The rest from a timer: here, inside the MQTT socket's receive path, the report's encoding and
+	// the download's TLS set-up (the trust set decoded) would stack on top of it, the app's stack peak.
 	#notice(paras: Record<string, unknown>, type: string): void {
-		const kind: Kind = type.startsWith("firmware") ? "fw" : "sw";
-		const v2 = type.endsWith("_v2");
 		const version = paras.version;
 		if (("string" !== typeof version) || !version)
 			throw new Error("paras.version: must be a non-empty string");
+		Timer.set(() => this.#start(paras, type, version), 0);
+	}
+
+	#start(paras: Record<string, unknown>, type: string, version: string): void {
+		const kind: Kind = type.startsWith("firmware") ? "fw" : "sw";
+		const v2 = type.endsWith("_v2");
 		const running = this.#running(kind);
 		if (this.#job)
 			return this.#report(1, 0, running, `an upgrade to ${this.#job.version} is running`);

@@ -293,7 +293,26 @@ test("commands: request_id parsed from the topic, the handler's answer published
 	session.stop();
 });
 
-test("a QoS 1 command gets a PUBACK from the device, a QoS 0 one none", async () => {
+// Written after the parser returns: on the device the SDK's TLS encrypts each record in
+// JavaScript, and a write made under the parser stacks that on top of the whole receive path (the
+// demo's stack peak during an OTA notice).
+test("a QoS 1 command gets a PUBACK from the device, a QoS 0 one none; the answers and the PUBACK are written after the parser returns, not under it", async () => {
+	const { default: SecureSocket } = await import("securesocket");
+	const proto = SecureSocket.prototype as unknown as { write(...items: unknown[]): unknown };
+	const write = proto.write;
+	const stackLimit = Error.stackTraceLimit;
+	let writes = 0;
+	const nested: string[] = [];
+	Error.stackTraceLimit = Infinity;
+	proto.write = function (this: unknown, ...items: unknown[]) {
+		if (items.length) {
+			writes++;
+			const stack = new Error("write").stack!;
+			if (/\bParser\.push\b/.test(stack))
+				nested.push(stack);
+		}
+		return write.apply(this, items);
+	};
 	const { session, record } = open({ deviceId: "commands" });
 	answerCommands(session, () => ({ result_code: 0, paras: {} }));
 	let acks = 0;
@@ -303,15 +322,20 @@ test("a QoS 1 command gets a PUBACK from the device, a QoS 0 one none", async ()
 		session.start();
 		await until(() => record.connected === 1, "CONNACK 0");
 		await sleep(50);		// let the SUBACK come back
+		const before = writes;
 		assert.deepEqual(await broker.publishCommand("commands", { command_name: "ping", paras: {} }), { result_code: 0, paras: {} });
 		assert.equal(acks, 0, "PUBACK for a QoS 0 command");
 		assert.deepEqual(await broker.publishCommand("commands", { command_name: "ping", paras: {} }, { qos: 1 }), { result_code: 0, paras: {} });
 		await until(() => acks === 1, "PUBACK for the QoS 1 command");
+		assert.ok(writes >= before + 3, `${writes - before} writes for two answers and a PUBACK`);
 	}
 	finally {
 		broker.events.off("ack", onAck);
+		proto.write = write;
+		Error.stackTraceLimit = stackLimit;
 		session.stop();
 	}
+	assert.deepEqual(nested, []);
 });
 
 
