@@ -249,7 +249,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     return true;
   }
 
+  // Declared before the first failure that calls close(), which closes whatever was started.
   let http: HttpApi | undefined;
+  let provisioning: Provisioning | undefined;
   try {
     otaFiles = await startOtaFileServer({ ota: platform.ota, certs, host: otaHost ?? host, port: otaPort, urlHost, log });
   } catch (err) {
@@ -263,7 +265,6 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   }
   if (testHooks !== undefined) setOtaTestHooks(testHooks);
 
-  let provisioning: Provisioning | undefined;
   if (opts.provisioning !== undefined) {
     try {
       provisioning = await startProvisioning({

@@ -2,6 +2,7 @@
 // where we must see what the server does on the wire, e.g. that it closes the connection itself).
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import net, { type AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { connect as tlsConnect } from "node:tls";
 import mqtt, { type MqttClient } from "mqtt";
@@ -387,4 +388,17 @@ test(`${CROWD} devices connect concurrently`, T, async () => {
   assert.deepEqual(results.map((r) => r.returnCode), Array(CROWD).fill(0));
   assert.equal(broker.stats().connected, before + CROWD);
   for (const r of results) r.client.end(true);
+});
+
+test("an OTA file port in use: startBroker fails naming the port, not with an error of its clean-up", T, async () => {
+  const taken = net.createServer();
+  taken.listen(0, "127.0.0.1");
+  await once(taken, "listening");
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    await assert.rejects(startBroker({ certs, devices: new Map(), ota: { port }, provisioning: { port: 0 } }),
+      new RegExp(`^Error: ota files: cannot listen on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`));
+  } finally {
+    taken.close();
+  }
 });
