@@ -8,8 +8,7 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -19,10 +18,9 @@ import { groupDeviceSecret } from "../../broker/provisioning";
 import type { DeviceRecord } from "../../broker/registry";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleManifest } from "../../boards/host/bundle";
-import { copyResources } from "../../boards/host/resources";
 import { RESTART_EXIT_CODE } from "../../boards/host/restart";
 import { APP_MANIFEST, buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
-import { type HostApp, runHostApp } from "../fixtures/host-app";
+import { type HostApp, makeAppFolder, runHostApp } from "../fixtures/host-app";
 import { until } from "../fixtures/until";
 import { GROUP_VECTOR } from "../native/vectors";
 
@@ -55,10 +53,7 @@ before(async () => {
 		log: line => brokerLog.push(line),
 		provisioning: { port: 0, groups: { [SCOPE]: { secret: GROUP_VECTOR.groupSecret } }, assignments: { "bs-dev": { initConfig: "{\"init\":23}" }, "bs-again": {}, "bs-moved": {}, "bs-x509": {}, "bs-clock": {} } },
 	});
-	dir = mkdtempSync(join(tmpdir(), "iotda-bootstrap-test-"));
-	mkdirSync(join(dir, "resources"));
-	copyResources(join(dir, "resources"), APP_MANIFEST, platformOf(DEFAULT_TARGET));
-	writeFileSync(join(dir, "resources", TEST_CA), certs.caDer);
+	dir = makeAppFolder("iotda-bootstrap-test-", TEST_CA, certs.caDer);
 });
 
 afterEach(async () => {

@@ -5,19 +5,17 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Certs, generateCerts } from "../../broker/certs";
 import { type Broker, startBroker } from "../../broker/server";
 import { bundleManifest } from "../../boards/host/bundle";
-import { copyResources } from "../../boards/host/resources";
 import { APP_MANIFEST, buildConfig, DEFAULT_TARGET, platformOf } from "../../boards/host/target";
 import { utcHour } from "../fixtures/iotda";
 import { relay } from "../fixtures/relay";
-import { type HostApp, runHostApp } from "../fixtures/host-app";
+import { type HostApp, makeAppFolder, runHostApp } from "../fixtures/host-app";
 import { until } from "../fixtures/until";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -41,10 +39,7 @@ before(async () => {
 	await bundleManifest(APP_MANIFEST, platformOf(DEFAULT_TARGET), APP);
 	certs = generateCerts({ validFrom: new Date(BUILT - 86_400_000) });
 	broker = await startBroker({ devices: { "main-dev": { secret: SECRET }, "main-wrong": { secret: SECRET } }, certs });
-	dir = mkdtempSync(join(tmpdir(), "iotda-main-test-"));
-	mkdirSync(join(dir, "resources"));
-	copyResources(join(dir, "resources"), APP_MANIFEST, platformOf(DEFAULT_TARGET));
-	writeFileSync(join(dir, "resources", TEST_CA), certs.caDer);
+	dir = makeAppFolder("iotda-main-test-", TEST_CA, certs.caDer);
 });
 
 // Each test's apps end with it: two live apps of one device would take the session from each other.
