@@ -89,11 +89,8 @@ export function verifyConnect(connect: ConnectFields, registry: Registry, opts: 
     return { returnCode: 2, reason: "clientId not in the form {id}_{authType 0-2}_{signType 0-1}_{YYYYMMDDHH}" };
   }
   const [, deviceId, , signType, timestamp] = m;
-  const signedAt = parseTimestamp(timestamp);
-  if (signedAt === undefined) return { returnCode: 2, reason: `clientId timestamp ${timestamp} is not a UTC hour`, deviceId };
-  if (!(keepalive >= KEEPALIVE_MIN && keepalive <= KEEPALIVE_MAX)) {
-    return { returnCode: 2, reason: `keepalive ${keepalive} s outside ${KEEPALIVE_MIN}-${KEEPALIVE_MAX}`, deviceId };
-  }
+  const bad = verifyHourAndKeepalive(timestamp, keepalive, deviceId);
+  if (bad !== undefined) return bad;
   const device = registry.get(deviceId);
   if (device === undefined) return { returnCode: 4, reason: "unknown device", deviceId };
   if (username !== deviceId) return { returnCode: 4, reason: "username does not equal the device id", deviceId };
@@ -102,6 +99,15 @@ export function verifyConnect(connect: ConnectFields, registry: Registry, opts: 
   if (refused !== undefined) return { ...refused, deviceId };
   if (device.disabled === true) return { returnCode: 5, reason: "device disabled", deviceId };
   return { returnCode: 0, reason: "accepted", deviceId };
+}
+
+/** The clientId's hour and the keepalive, which every login must have right (else CONNACK 2); undefined when both do. */
+export function verifyHourAndKeepalive(timestamp: string, keepalive: number, deviceId: string): AuthResult | undefined {
+  if (parseTimestamp(timestamp) === undefined) return { returnCode: 2, reason: `clientId timestamp ${timestamp} is not a UTC hour`, deviceId };
+  if (!(keepalive >= KEEPALIVE_MIN && keepalive <= KEEPALIVE_MAX)) {
+    return { returnCode: 2, reason: `keepalive ${keepalive} s outside ${KEEPALIVE_MIN}-${KEEPALIVE_MAX}`, deviceId };
+  }
+  return undefined;
 }
 
 /**
