@@ -17,12 +17,11 @@
 //
 // Preloaded: the state lives in a Provisioning and the callbacks handed out only forward to its
 // methods (see device.ts). Preference is passed in by the app's main module, as for loadSettings.
-import config from "mc/config";
 import Timer from "timer";
 import { backoffDelay } from "./backoff";
 import { Device } from "./device";
 import { decodeUtf8 } from "./mqtt/utf8";
-import { DOMAIN, loadSettings, type Preferences, type Settings } from "./settings";
+import { DOMAIN, loadSettings, type Preferences, read, type Settings } from "./settings";
 import { type Credentials, sign } from "./signer";
 
 export interface BootstrapPreferences extends Preferences {
@@ -49,14 +48,8 @@ const PROVISIONING_KEYS: Readonly<Record<string, string>> = Object.freeze({ host
 
 const deriveGroupSecret: (deviceId: string, groupSecret: string) => string = native("xs_iotda_group_secret");
 const restartBoard: () => void = native("xs_iotda_restart");
-const fallback: Record<string, unknown> = config.iotda ?? {};
 
 const bootstrapRoot = (deviceId: string) => `$oc/devices/${deviceId}/sys/bootstrap/`;
-
-// Preference over config.iotda, as settings.ts reads them.
-function read(preferences: Preferences, key: string): unknown {
-	return preferences.get(DOMAIN, key) ?? fallback[key];
-}
 
 // What loadSettings reads: the device's preferences, with the provisioning endpoint in place of
 // the address while bootstrapping, and a registration group device's derived secret.

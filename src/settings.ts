@@ -44,7 +44,8 @@ export interface Preferences {
 
 const fallback: Record<string, Value> = config.iotda ?? {};
 
-function read(preferences: Preferences, key: string): Value {
+// A setting as stored: Preference over config.iotda (bootstrap.ts reads its own keys so too).
+export function read(preferences: Preferences, key: string): Value {
 	return preferences.get(DOMAIN, key) ?? fallback[key];
 }
 
