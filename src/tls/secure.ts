@@ -14,12 +14,14 @@ export interface ClientCertificate {
 	readonly key: ByteBuffer;
 }
 
-// A SecureSocket's `secure` dictionary.
+// A SecureSocket's `secure` dictionary. protocolVersion is given although 0x303 is the SDK's default:
+// it is also the lowest version the SDK's TLS accepts from the server (ssl/session
+// minProtocolVersion), 0x301 without it. verify is left to its default, true (src/tls/cert.ts):
+// the SDK's TLS session keeps a copy of this dictionary through the handshake, a slot per key on XS.
 export interface SecureOptions {
 	readonly trustedCertificates: TrustSet;
 	readonly protocolVersion: number;
 	readonly serverName: string;
-	readonly verify: boolean;
 	readonly clientCertificates?: readonly ByteBuffer[];
 	readonly clientKey?: ByteBuffer;
 }
@@ -31,9 +33,8 @@ export interface SecureOptions {
 export function secureOptions(trust: TrustSet, serverName: string, client?: ClientCertificate): SecureOptions {
 	const secure = {
 		trustedCertificates: trust,
-		protocolVersion: 0x303,		// TLS 1.2 (IoTDA's minimum)
+		protocolVersion: 0x303,		// TLS 1.2 (IoTDA's minimum), and no lower from the server
 		serverName,
-		verify: true,
 	};
 	return client ? { ...secure, clientCertificates: client.certificates, clientKey: client.key } : secure;
 }
