@@ -59,14 +59,12 @@ export class Connection {
 	#refused = false;	// send() said no since the queue last emptied
 	#reading = false;	// inside a READABLE message: what is sent goes out at its end
 	#events: ConnectionEvents;
-	#secure: boolean;
 
 	// Throws if the socket cannot be created (no network; with TLS also a trust set rejected up front:
 	// a member that is not DER X.509, or the SDK's single `certificate` out of its dates).
 	constructor(options: ConnectionOptions, events: ConnectionEvents) {
 		this.#events = events;
 		this.#maxQueued = options.maxQueued;
-		this.#secure = !!options.secure;
 		checkMaxPacketSize(options.maxPacketSize);
 		this.#maxPacketSize = options.maxPacketSize;
 		const { host, port, secure } = options;
@@ -131,7 +129,7 @@ export class Connection {
 			return;
 		if (CONNECTED === message) {
 			// The CONNECT, with its password, must not go out after a handshake that made no keys.
-			if (this.#secure && handshakeFailed(socket))
+			if (handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
 			this.#parser = new Connection.#Parser(this, this.#maxPacketSize);
 			this.#events.onOpen();

@@ -30,8 +30,11 @@ export function openStream(host: string, port: number, secure: SecureOptions | u
 
 // Moddable's TLS also reports "connected" when the server answered the ClientHello with a
 // close_notify alert (ssl/session's handshake() stops on any alert): no keys were made, and
-// whatever is written next would go out in the clear. Only a handshake that set up its cipher counts.
+// whatever is written next would go out in the clear. Only a handshake that set up its cipher
+// counts; a TCP socket (TLS configured off) has none to set up.
 export function handshakeFailed(socket: Stream): boolean {
+	if (!(socket instanceof SecureSocket))
+		return false;
 	const tls = socket.ssl;
 	return !tls?.clientCipher || (undefined !== tls.alert);
 }
