@@ -176,10 +176,10 @@ export class Session {
 	// encoded again from them when the link opens, so no packet waits through the TLS handshake.
 	#signedAt = 0;
 	#signType = 0;
-	#timer: unknown;			// connect timeout, or the wait before the next attempt
-	// While online: first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
+	// The state's one timer: connecting, the connect timeout; waiting, the wait before the next
+	// attempt; online, first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
 	// deadline half a period after one.
-	#keepaliveTimer: unknown;
+	#timer: unknown;
 	#healthy = false;			// this link stayed up long enough to reset the backoff
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
 	#pingPending = false;
@@ -432,7 +432,6 @@ export class Session {
 		this.report(error);
 	}
 
-	// A state has one timer at most: the connect timeout, the wait before the next attempt, or the keepalive.
 	private timerFired(): void {
 		if ("connecting" === this.#state)
 			this.drop(`no CONNACK within ${this.connectTimeoutMs} ms`);
@@ -478,7 +477,7 @@ export class Session {
 			case PINGRESP:
 				if (this.#pingPending) {
 					this.#pingPending = false;
-					this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs);
+					this.timers.schedule(this.#timer, this.keepaliveMs);
 				}
 				return;
 		}
@@ -486,11 +485,10 @@ export class Session {
 
 	private online(): void {
 		this.timers.clear(this.#timer);
-		this.#timer = undefined;
 		this.#state = "online";
 		this.#period = 0;
 		this.#healthy = false;
-		this.#keepaliveTimer = this.timers.repeat(this.#link, Math.min(HEALTHY_MS, this.keepaliveMs));
+		this.#timer = this.timers.repeat(this.#link, Math.min(HEALTHY_MS, this.keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
 		for (const message of (this.#inflight?.values() ?? noMessages)) {
@@ -516,7 +514,7 @@ export class Session {
 			this.#healthy = true;
 			this.#attempt = 0;
 			if (this.keepaliveMs > HEALTHY_MS)
-				return this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs - HEALTHY_MS);
+				return this.timers.schedule(this.#timer, this.keepaliveMs - HEALTHY_MS);
 		}
 		if (this.#pingPending)
 			return this.drop("no PINGRESP within half the keepalive");
@@ -527,7 +525,7 @@ export class Session {
 		if (!this.control(encodePingreq()))
 			return;
 		this.#pingPending = true;
-		this.timers.schedule(this.#keepaliveTimer, this.keepaliveMs / 2);
+		this.timers.schedule(this.#timer, this.keepaliveMs / 2);
 	}
 
 	private refused(code: number): void {
@@ -559,8 +557,7 @@ export class Session {
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
 	private shut(): void {
 		this.timers.clear(this.#timer);
-		this.timers.clear(this.#keepaliveTimer);
-		this.#timer = this.#keepaliveTimer = undefined;
+		this.#timer = undefined;
 		this.#connection?.close();
 		this.#connection = undefined;
 		this.#pingPending = false;
