@@ -17,10 +17,10 @@ export interface ConnectionOptions {
 }
 
 export interface ConnectionEvents {
-	onOpen(): void;					// TCP connected and, with TLS, the handshake completed
-	onPacket(packet: Packet): void;
-	onDrain(): void;				// the queue emptied after send() refused a packet
-	onClose(reason: string): void;	// not called for close()
+	linkOpened(): void;					// TCP connected and, with TLS, the handshake completed
+	linkReceived(packet: Packet): void;
+	linkDrained(): void;				// the queue emptied after send() refused a packet
+	linkClosed(reason: string): void;	// not called for close()
 }
 
 // The socket as the connection holds it: Moddable's sockets (and the host boards') call their
@@ -43,7 +43,7 @@ export class Connection {
 		static deliver(this: Parser, packet: Packet): void {
 			const connection = (this as ConnectionParser).#connection;
 			if (connection.#socket)
-				connection.#events.onPacket(packet);
+				connection.#events.linkReceived(packet);
 		}
 	};
 
@@ -132,7 +132,7 @@ export class Connection {
 			if (handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
 			this.#parser = new Connection.#Parser(this, this.#maxPacketSize);
-			this.#events.onOpen();
+			this.#events.linkOpened();
 			this.flush();
 		}
 		else if (READABLE === message) {
@@ -151,7 +151,7 @@ export class Connection {
 			// From the socket's callback only: a refused sender retrying from inside send() would nest.
 			if (this.#refused && !this.#queue?.length && this.#socket) {
 				this.#refused = false;
-				this.#events.onDrain();
+				this.#events.linkDrained();
 			}
 		}
 		else if (message < 0) {
@@ -197,8 +197,8 @@ export class Connection {
 
 	private fail(reason: string): void {
 		if (!this.#socket)
-			return;		// the owner closed it meanwhile (e.g. from inside onPacket)
+			return;		// the owner closed it meanwhile (e.g. from inside linkReceived)
 		this.close();
-		this.#events.onClose(reason);
+		this.#events.linkClosed(reason);
 	}
 }

@@ -139,39 +139,13 @@ const PAYLOAD_MAX = 1024 * 1024;
 const UPLINK_PER_SECOND = 50;
 
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
-export class Session {
-	// What every attempt's Connection and the session's timers report to: methods of this nested
-	// class (it may call the session's private methods), not closures, which cost XS about ten slots
-	// each and would be live through the TLS handshake, the app's memory peak.
-	static #Link = class implements ConnectionEvents, TimerTarget {
-		#session: Session;
-		constructor(session: Session) {
-			this.#session = session;
-		}
-		onOpen(): void {
-			this.#session.sendConnect();
-		}
-		onTimer(): void {
-			this.#session.timerFired();
-		}
-		onPacket(packet: Packet): void {
-			this.#session.receive(packet);
-		}
-		onDrain(): void {
-			this.#session.flushOutbox();
-		}
-		onClose(reason: string): void {
-			this.#session.drop(reason);
-		}
-	};
-
+export class Session implements ConnectionEvents, TimerTarget {
 	// A copy of the options, read where they are used: on XS every field is a slot of every
 	// session, live through the TLS handshake, and most options are left to their defaults.
 	#options: SessionOptions;		// its ca: the trust set with TLS, else undefined
 
 	#state: SessionState = "idle";
 	#connection: Connection | undefined;
-	#link = new Session.#Link(this);
 	// The attempt's clock reading and sign type: its CONNECT, signed and logged by the attempt, is
 	// encoded again from them when the link opens, so no packet waits through the TLS handshake.
 	#signedAt = 0;
@@ -383,7 +357,7 @@ export class Session {
 		this.#signedAt = now;
 		this.#signType = signType;
 		this.#state = "connecting";
-		this.#timer = this.timers.once(this.#link, this.connectTimeoutMs);
+		this.#timer = this.timers.once(this, this.connectTimeoutMs);
 		try {
 			const trust = this.#options.ca as TrustSet | undefined;
 			this.#connection = new Connection({
@@ -392,7 +366,7 @@ export class Session {
 				secure: trust && secureOptions(trust, this.#options.serverName ?? this.#options.host, this.#options.client),
 				maxPacketSize: this.#options.maxPacketSize ?? 16384,
 				maxQueued: this.#options.writeQueueBytes ?? 4096,
-			}, this.#link);
+			}, this);
 		}
 		catch (e) {
 			this.drop(`socket: ${(e as Error).message}`);
@@ -405,8 +379,12 @@ export class Session {
 		return (secret === undefined) ? certificateLogin(this.deviceId, now) : (this.#options.sign ?? sign)(this.deviceId, secret, now, this.#options.authType ?? 0, signType);
 	}
 
+	// The session is what its connections report to and what its timers call (ConnectionEvents,
+	// TimerTarget), with these public methods: an object in between, to reach private ones, would
+	// be live through the TLS handshake, the app's memory peak. They are not for apps to call.
+
 	// The link is open: the attempt's CONNECT, with the credentials it logged (the same inputs sign the same).
-	private sendConnect(): void {
+	linkOpened(): void {
 		let connect: Uint8Array;
 		try {
 			const credentials = this.credentials(this.#signedAt, this.#signType);
@@ -432,7 +410,8 @@ export class Session {
 		this.report(error);
 	}
 
-	private timerFired(): void {
+	// The state's timer fired.
+	onTimer(): void {
 		if ("connecting" === this.#state)
 			this.drop(`no CONNACK within ${this.connectTimeoutMs} ms`);
 		else if ("waiting" === this.#state)
@@ -441,7 +420,7 @@ export class Session {
 			this.tick();
 	}
 
-	private receive(packet: Packet): void {
+	linkReceived(packet: Packet): void {
 		switch (packet.type) {
 			case CONNACK:
 				if ("connecting" !== this.#state)
@@ -483,12 +462,20 @@ export class Session {
 		}
 	}
 
+	linkDrained(): void {
+		this.flushOutbox();
+	}
+
+	linkClosed(reason: string): void {
+		this.drop(reason);
+	}
+
 	private online(): void {
 		this.timers.clear(this.#timer);
 		this.#state = "online";
 		this.#period = 0;
 		this.#healthy = false;
-		this.#timer = this.timers.repeat(this.#link, Math.min(HEALTHY_MS, this.keepaliveMs));
+		this.#timer = this.timers.repeat(this, Math.min(HEALTHY_MS, this.keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
 		for (const message of (this.#inflight?.values() ?? noMessages)) {
@@ -550,7 +537,7 @@ export class Session {
 		this.shut();
 		this.#state = "waiting";
 		this.log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.timers.once(this.#link, retryMs);
+		this.#timer = this.timers.once(this, retryMs);
 		this.isolate(this.onDisconnected, reason, retryMs);
 	}
 
