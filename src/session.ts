@@ -127,6 +127,10 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
+// What the online timer waits for (Session's #beat).
+const HEALTHY_MARK = 0;
+const PING_DUE = 1;
+const PINGRESP_DUE = 2;
 // The defaults of the options read in more than one place.
 const RETRY_BASE_MS = 1000;
 const RETRY_CAP_MS = 120_000;
@@ -154,9 +158,10 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// attempt; online, first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
 	// deadline half a period after one.
 	#timer: unknown;
-	#healthy = false;			// this link stayed up long enough to reset the backoff
+	// What the online timer waits for: the healthy mark (the link stayed up long enough to reset the
+	// backoff), the next PINGREQ, or the PINGRESP.
+	#beat = HEALTHY_MARK;
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
-	#pingPending = false;
 	#period = 0;				// keepalive periods since CONNACK
 	#lastId = 0;
 	// Made by the first use (QoS 1 publish, subscribe): nothing waits in them during the first TLS
@@ -454,8 +459,8 @@ export class Session implements ConnectionEvents, TimerTarget {
 				return;
 			}
 			case PINGRESP:
-				if (this.#pingPending) {
-					this.#pingPending = false;
+				if (PINGRESP_DUE === this.#beat) {
+					this.#beat = PING_DUE;
 					this.timers.schedule(this.#timer, this.keepaliveMs);
 				}
 				return;
@@ -474,7 +479,6 @@ export class Session implements ConnectionEvents, TimerTarget {
 		this.timers.clear(this.#timer);
 		this.#state = "online";
 		this.#period = 0;
-		this.#healthy = false;
 		this.#timer = this.timers.repeat(this, Math.min(HEALTHY_MS, this.keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
 		this.#waiting = this.#inflight?.size ?? 0;
@@ -497,13 +501,13 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// queued before the previous period began and is still without PUBACK drops the link too: it is
 	// resent, with DUP, after the reconnect.
 	private tick(): void {
-		if (!this.#healthy) {
-			this.#healthy = true;
+		if (HEALTHY_MARK === this.#beat) {
+			this.#beat = PING_DUE;
 			this.#attempt = 0;
 			if (this.keepaliveMs > HEALTHY_MS)
 				return this.timers.schedule(this.#timer, this.keepaliveMs - HEALTHY_MS);
 		}
-		if (this.#pingPending)
+		if (PINGRESP_DUE === this.#beat)
 			return this.drop("no PINGRESP within half the keepalive");
 		const period = ++this.#period;
 		for (const message of (this.#inflight?.values() ?? noMessages))
@@ -511,7 +515,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 				return this.drop("no PUBACK within the keepalive");
 		if (!this.control(encodePingreq()))
 			return;
-		this.#pingPending = true;
+		this.#beat = PINGRESP_DUE;
 		this.timers.schedule(this.#timer, this.keepaliveMs / 2);
 	}
 
@@ -547,7 +551,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 		this.#timer = undefined;
 		this.#connection?.close();
 		this.#connection = undefined;
-		this.#pingPending = false;
+		this.#beat = HEALTHY_MARK;	// for the next link; a PINGRESP before its CONNACK must find none due
 		this.#subscribing?.clear();
 		this.#ready = 0;
 	}
