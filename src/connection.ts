@@ -54,7 +54,6 @@ export class Connection {
 	#maxPacketSize: number;
 	#queue: Uint8Array[] | undefined;	// made by the first send (the CONNECT, once the link opens)
 	#queued = 0;		// bytes in #queue not yet handed to the socket
-	#written = 0;		// bytes of #queue[0] already handed to the socket
 	#maxQueued: number;
 	#refused = false;	// send() said no since the queue last emptied
 	#reading = false;	// inside a READABLE message: what is sent goes out at its end
@@ -175,15 +174,15 @@ export class Connection {
 				if (room <= 0)
 					return;		// wait for the next writable message
 				const packet = queue[0];
-				const end = Math.min(packet.length, this.#written + room);
-				socket.write((this.#written || end < packet.length) ? packet.subarray(this.#written, end) : packet);
-				this.#queued -= end - this.#written;
-				if (end < packet.length) {
-					this.#written = end;
+				if (packet.length > room) {
+					socket.write(packet.subarray(0, room));
+					queue[0] = packet.subarray(room);	// the packet's rest, written first next time
+					this.#queued -= room;
 					return;
 				}
+				socket.write(packet);
+				this.#queued -= packet.length;
 				queue.shift();
-				this.#written = 0;
 			}
 		}
 		catch (e) {
