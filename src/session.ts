@@ -142,6 +142,28 @@ const DUP = 0x08;
 const PAYLOAD_MAX = 1024 * 1024;
 const UPLINK_PER_SECOND = 50;
 
+// What the session has published: one object, made by the first publish, so that none of its
+// fields is a slot of the session through the first TLS handshake. Plain fields: a class with
+// #private ones costs XS a slot more per instance.
+class Uplink {
+	inflight: Map<number, Outgoing> | undefined;	// QoS 1 awaiting PUBACK, made by the first
+	waiting = 0;		// of those, not handed to the current connection (queue full or offline)
+	dropped = 0;		// QoS 0 not sent
+	// now() of the last publishes: a ring, whose oldest the next publish overwrites
+	times = new Float64Array(UPLINK_PER_SECOND).fill(-Infinity);
+	next = 0;
+
+	oldest(): number {
+		return this.times[this.next];
+	}
+
+	count(now: number): true {
+		this.times[this.next] = now;
+		this.next = (this.next + 1) % UPLINK_PER_SECOND;
+		return true;
+	}
+}
+
 // Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 export class Session implements ConnectionEvents, TimerTarget {
 	// A copy of the options, read where they are used: on XS every field is a slot of every
@@ -164,15 +186,10 @@ export class Session implements ConnectionEvents, TimerTarget {
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
 	#period = 0;				// keepalive periods since CONNACK
 	#lastId = 0;
-	// Made by the first use (QoS 1 publish, subscribe): nothing waits in them during the first TLS
+	// Made by the first use (publish, subscribe): nothing waits in them during the first TLS
 	// handshake, the memory peak.
-	#inflight: Map<number, Outgoing> | undefined;	// QoS 1 by message id, in publish order
-	#waiting = 0;				// of those, not handed to the current connection (queue full or offline)
-	#dropped = 0;
+	#uplink: Uplink | undefined;
 	#routes: { filter: string; receive: Receiver }[] | undefined;
-	// now() of the last publishes, a ring made by the first publish; the next one overwrites #uplinkNext
-	#uplinkTimes: Float64Array | undefined;
-	#uplinkNext = 0;
 	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
 	#ready = 0;					// the connect's SUBSCRIBE, whose SUBACK onConnected waits for; 0 none
 
@@ -253,6 +270,11 @@ export class Session implements ConnectionEvents, TimerTarget {
 		return this.#options.log ?? traceLine;
 	}
 
+	// QoS 1 by message id, in publish order; made by the first QoS 1 publish.
+	private get inflight(): Map<number, Outgoing> | undefined {
+		return this.#uplink?.inflight;
+	}
+
 	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
 	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
 	get trust(): TrustSet | undefined {
@@ -265,12 +287,12 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	// QoS 1 messages not yet acknowledged (including those queued while offline).
 	get pending(): number {
-		return this.#inflight?.size ?? 0;
+		return this.inflight?.size ?? 0;
 	}
 
 	// QoS 0 messages not sent: offline, or the write queue was full.
 	get dropped(): number {
-		return this.#dropped;
+		return this.#uplink?.dropped ?? 0;
 	}
 
 	// Bytes in the write queue, waiting for the socket.
@@ -309,27 +331,28 @@ export class Session implements ConnectionEvents, TimerTarget {
 	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
 		checkPayloadSize(payload);
 		const now = this.now();
-		const since = now - (this.#uplinkTimes?.[this.#uplinkNext] ?? -Infinity);
+		const uplink = this.#uplink ??= new Uplink();
+		const since = now - uplink.oldest();
 		if ((since >= 0) && (since < 1000))
 			throw new RangeError(`publish: IoTDA takes at most ${UPLINK_PER_SECOND} messages a second per connection; the next in ${1000 - since} ms`);
 		if (0 === qos) {
 			const packet = encodePublish({ topic, payload, qos: 0 });
 			if (("online" === this.#state) && this.#connection!.send(packet))
-				return this.count(now);
-			this.#dropped++;
+				return uplink.count(now);
+			uplink.dropped++;
 			return false;
 		}
-		const inflight = this.#inflight ??= new Map();
+		const inflight = uplink.inflight ??= new Map();
 		const maxInflight = this.#options.maxInflight ?? 16;
 		if (inflight.size >= maxInflight)
 			throw new Error(`publish: ${maxInflight} messages already await PUBACK (maxInflight)`);
-		this.count(now);
+		uplink.count(now);
 		const messageId = this.nextId();
 		const message: Outgoing = { packet: encodePublish({ topic, payload, qos: 1, messageId }), sent: false, queued: false, period: 0, onAck };
 		inflight.set(messageId, message);
-		this.#waiting++;
+		uplink.waiting++;
 		// Behind messages still waiting for room, to keep the publish order.
-		return ("online" === this.#state) && (1 === this.#waiting) && this.queue(message);
+		return ("online" === this.#state) && (1 === uplink.waiting) && this.queue(message);
 	}
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
@@ -441,9 +464,9 @@ export class Session implements ConnectionEvents, TimerTarget {
 				return this.deliver(packet.topic, packet.payload);
 			case PUBACK: {
 				// Only for a message this connection carried: a stray id must not unqueue a waiting one.
-				const message = this.#inflight?.get(packet.messageId);
+				const message = this.inflight?.get(packet.messageId);
 				if (message?.queued) {
-					this.#inflight!.delete(packet.messageId);
+					this.inflight!.delete(packet.messageId);
 					this.isolate(message.onAck);
 				}
 				return;
@@ -481,8 +504,9 @@ export class Session implements ConnectionEvents, TimerTarget {
 		this.#period = 0;
 		this.#timer = this.timers.repeat(this, Math.min(HEALTHY_MS, this.keepaliveMs));
 		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
-		this.#waiting = this.#inflight?.size ?? 0;
-		for (const message of (this.#inflight?.values() ?? noMessages)) {
+		if (this.#uplink)
+			this.#uplink.waiting = this.pending;
+		for (const message of (this.inflight?.values() ?? noMessages)) {
 			message.queued = false;
 			if (message.sent)
 				message.packet[0] |= DUP;
@@ -510,7 +534,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 		if (PINGRESP_DUE === this.#beat)
 			return this.drop("no PINGRESP within half the keepalive");
 		const period = ++this.#period;
-		for (const message of (this.#inflight?.values() ?? noMessages))
+		for (const message of (this.inflight?.values() ?? noMessages))
 			if (message.queued && (message.period < period - 1))
 				return this.drop("no PUBACK within the keepalive");
 		if (!this.control(encodePingreq()))
@@ -579,30 +603,24 @@ export class Session implements ConnectionEvents, TimerTarget {
 			return false;
 		message.sent = message.queued = true;
 		message.period = this.#period;
-		this.#waiting--;
+		this.#uplink!.waiting--;
 		return true;
 	}
 
 	// Hands waiting QoS 1 messages to the connection, in order, while the write queue takes them.
 	private flushOutbox(): void {
-		if (!this.#waiting || ("online" !== this.#state))
+		if (!this.#uplink?.waiting || ("online" !== this.#state))
 			return;
-		for (const message of this.#inflight!.values())
+		for (const message of this.inflight!.values())
 			if (!message.queued && !this.queue(message))
 				return;
-	}
-
-	private count(now: number): true {
-		(this.#uplinkTimes ??= new Float64Array(UPLINK_PER_SECOND).fill(-Infinity))[this.#uplinkNext] = now;
-		this.#uplinkNext = (this.#uplinkNext + 1) % UPLINK_PER_SECOND;
-		return true;
 	}
 
 	// Message ids 1-65535, skipping ids still awaiting PUBACK.
 	private nextId(): number {
 		do
 			this.#lastId = (this.#lastId % 65535) + 1;
-		while (this.#inflight?.has(this.#lastId));
+		while (this.inflight?.has(this.#lastId));
 		return this.#lastId;
 	}
 
