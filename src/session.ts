@@ -18,6 +18,7 @@ import { Connection, type ConnectionEvents } from "./connection";
 import { certificateLogin, KEEPALIVE_MAX, KEEPALIVE_MIN, messagesUpTopic, propertiesReport, propertiesReportTopic, type ServiceProperties } from "./iotda";
 import { encodeConnect, encodeDisconnect, encodePingreq, encodePuback, encodePublish, encodeSubscribe } from "./mqtt/encode";
 import { CONNACK, type Packet, PINGRESP, PUBACK, PUBLISH, SUBACK } from "./mqtt/packets";
+import { checkMaxPacketSize } from "./mqtt/parser";
 import { checkTopicFilter, topicMatches } from "./mqtt/topic";
 import { encodeUtf8 } from "./mqtt/utf8";
 import { type Sign, sign } from "./signer";
@@ -135,6 +136,8 @@ const PINGRESP_DUE = 2;
 const RETRY_BASE_MS = 1000;
 const RETRY_CAP_MS = 120_000;
 const AUTH_RETRY_MS = 900_000;
+const MAX_PACKET_SIZE = 16384;
+const WRITE_QUEUE_BYTES = 4096;
 // Iterated in place of the outbox before the first QoS 1 publish made it; frozen, so in flash.
 const noMessages: readonly Outgoing[] = Object.freeze([]);
 const DUP = 0x08;
@@ -211,9 +214,10 @@ export class Session implements ConnectionEvents, TimerTarget {
 		if (options.client && !tls)
 			throw new Error("client: a client certificate needs TLS");
 		checkRetry(options.retryBaseMs ?? RETRY_BASE_MS, options.retryCapMs ?? RETRY_CAP_MS, options.authRetryMs ?? AUTH_RETRY_MS);
-		const writeQueueBytes = options.writeQueueBytes ?? 4096;
+		const writeQueueBytes = options.writeQueueBytes ?? WRITE_QUEUE_BYTES;
 		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
 			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
+		checkMaxPacketSize(options.maxPacketSize ?? MAX_PACKET_SIZE);
 		this.#options = { ...options, ca: tls ? trust : undefined };
 	}
 
@@ -243,6 +247,15 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	set onError(callback: ((error: Error) => void) | undefined) {
 		this.#options.onError = callback;
+	}
+
+	// The limits a connection asks for when its link opens (ConnectionEvents).
+	get maxPacketSize(): number {
+		return this.#options.maxPacketSize ?? MAX_PACKET_SIZE;
+	}
+
+	get writeQueueBytes(): number {
+		return this.#options.writeQueueBytes ?? WRITE_QUEUE_BYTES;
 	}
 
 	// The options read in more than one place, with their defaults.
@@ -392,8 +405,6 @@ export class Session implements ConnectionEvents, TimerTarget {
 				host: this.#options.host,
 				port: this.#options.port,
 				secure: trust && secureOptions(trust, this.#options.serverName ?? this.#options.host, this.#options.client),
-				maxPacketSize: this.#options.maxPacketSize ?? 16384,
-				maxQueued: this.#options.writeQueueBytes ?? 4096,
 			}, this);
 		}
 		catch (e) {

@@ -264,6 +264,8 @@ test("configuration the platform can never accept is refused up front", () => {
 	assert.throws(() => new Session({ ...base, retryBaseMs: 5000, retryCapMs: 4999 }), /retryCapMs: must be an integer from retryBaseMs \(5000\)/);
 	assert.throws(() => new Session({ ...base, authRetryMs: 59_999 }), /^RangeError: authRetryMs: must be an integer from 60000 to 86400000 ms$/);
 	assert.throws(() => new Session({ ...base, writeQueueBytes: 100 }), /writeQueueBytes: must be an integer of at least 256/);
+	// Checked here, not when a link opens: no attempt could ever work with it.
+	assert.throws(() => new Session({ ...base, maxPacketSize: 3 }), /maxPacketSize: must be an integer 4\.\./);
 	// a bad deviceId surfaces from the signer through onError, and the session stops
 	const { session, record } = open({ deviceId: "bad id!", secret: "x" });
 	session.start();
