@@ -81,6 +81,13 @@ export type SessionState = "idle" | "connecting" | "online" | "waiting" | "stopp
 // Hands a PUBLISH that matched its filter to a feature.
 export type Receiver = (topic: string, payload: Uint8Array) => void;
 
+// A feature's topic filter and where what matches it goes.
+interface Route {
+	filter: string;
+	receive: Receiver;
+	subscribe: number;		// the SUBSCRIBE that carried it, until its SUBACK; 0 none
+}
+
 interface Outgoing {
 	packet: Uint8Array;		// encoded once; a resend sets its DUP bit in place
 	sent: boolean;			// handed to some connection: a resend carries DUP
@@ -138,8 +145,9 @@ const RETRY_CAP_MS = 120_000;
 const AUTH_RETRY_MS = 900_000;
 const MAX_PACKET_SIZE = 16384;
 const WRITE_QUEUE_BYTES = 4096;
-// Iterated in place of the outbox before the first QoS 1 publish made it; frozen, so in flash.
+// Iterated in place of the outbox and the routes before the first use made them; frozen, so in flash.
 const noMessages: readonly Outgoing[] = Object.freeze([]);
+const noRoutes: readonly Route[] = Object.freeze([]);
 const DUP = 0x08;
 // IoTDA's uplink limits: a message's payload, and messages a second per device connection.
 const PAYLOAD_MAX = 1024 * 1024;
@@ -151,6 +159,7 @@ const UPLINK_PER_SECOND = 50;
 class Uplink {
 	inflight: Map<number, Outgoing> | undefined;	// QoS 1 awaiting PUBACK, made by the first
 	waiting = 0;		// of those, not handed to the current connection (queue full or offline)
+	period = 0;			// keepalive periods since CONNACK: a message queued before the last one is late
 	dropped = 0;		// QoS 0 not sent
 	// now() of the last publishes: a ring, whose oldest the next publish overwrites
 	times = new Float64Array(UPLINK_PER_SECOND).fill(-Infinity);
@@ -187,13 +196,11 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// backoff), the next PINGREQ, or the PINGRESP.
 	#beat = HEALTHY_MARK;
 	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
-	#period = 0;				// keepalive periods since CONNACK
 	#lastId = 0;
 	// Made by the first use (publish, subscribe): nothing waits in them during the first TLS
 	// handshake, the memory peak.
 	#uplink: Uplink | undefined;
-	#routes: { filter: string; receive: Receiver }[] | undefined;
-	#subscribing: Map<number, readonly string[]> | undefined;	// SUBSCRIBE message id -> its filters, from the first SUBSCRIBE
+	#routes: Route[] | undefined;
 	#ready = 0;					// the connect's SUBSCRIBE, whose SUBACK onConnected waits for; 0 none
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
@@ -330,9 +337,10 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// topic it matches to `receive` (the first matching filter wins). A throw in `receive` is reported.
 	subscribe(filter: string, receive: Receiver): void {
 		checkTopicFilter(filter, "filter");
-		(this.#routes ??= []).push({ filter, receive });
+		const route = { filter, receive, subscribe: 0 };
+		(this.#routes ??= []).push(route);
 		if ("online" === this.#state)
-			this.subscribeFilters([filter]);
+			this.subscribeRoutes([route]);
 	}
 
 	// QoS 1 (default): kept until PUBACK (then onAck runs), sent when online and the write queue has
@@ -483,9 +491,11 @@ export class Session implements ConnectionEvents, TimerTarget {
 				return;
 			}
 			case SUBACK: {
-				const filters = this.#subscribing?.get(packet.messageId);
-				this.#subscribing?.delete(packet.messageId);
-				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${filters?.[i]}`)));
+				// That SUBSCRIBE's filters, in its order: the routes it carried.
+				const routes = this.#routes?.filter(route => route.subscribe === packet.messageId) ?? noRoutes;
+				for (const route of routes)
+					route.subscribe = 0;
+				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${routes[i]?.filter}`)));
 				if (packet.messageId === this.#ready) {
 					this.#ready = 0;
 					this.isolate(this.onConnected);
@@ -512,11 +522,12 @@ export class Session implements ConnectionEvents, TimerTarget {
 	private online(): void {
 		this.timers.clear(this.#timer);
 		this.#state = "online";
-		this.#period = 0;
 		this.#timer = this.timers.repeat(this, Math.min(HEALTHY_MS, this.keepaliveMs));
-		this.#ready = this.#routes ? this.subscribeFilters(this.#routes.map(route => route.filter)) : 0;
-		if (this.#uplink)
+		this.#ready = this.#routes ? this.subscribeRoutes(this.#routes) : 0;
+		if (this.#uplink) {
 			this.#uplink.waiting = this.pending;
+			this.#uplink.period = 0;
+		}
 		for (const message of (this.inflight?.values() ?? noMessages)) {
 			message.queued = false;
 			if (message.sent)
@@ -544,8 +555,9 @@ export class Session implements ConnectionEvents, TimerTarget {
 		}
 		if (PINGRESP_DUE === this.#beat)
 			return this.drop("no PINGRESP within half the keepalive");
-		const period = ++this.#period;
-		for (const message of (this.inflight?.values() ?? noMessages))
+		const uplink = this.#uplink;
+		const period = uplink ? ++uplink.period : 0;
+		for (const message of (uplink?.inflight?.values() ?? noMessages))
 			if (message.queued && (message.period < period - 1))
 				return this.drop("no PUBACK within the keepalive");
 		if (!this.control(encodePingreq()))
@@ -587,7 +599,8 @@ export class Session implements ConnectionEvents, TimerTarget {
 		this.#connection?.close();
 		this.#connection = undefined;
 		this.#beat = HEALTHY_MARK;	// for the next link; a PINGRESP before its CONNACK must find none due
-		this.#subscribing?.clear();
+		for (const route of this.#routes ?? noRoutes)
+			route.subscribe = 0;
 		this.#ready = 0;
 	}
 
@@ -601,11 +614,12 @@ export class Session implements ConnectionEvents, TimerTarget {
 	}
 
 	// The SUBSCRIBE's message id, 0 when it could not be written.
-	private subscribeFilters(filters: readonly string[]): number {
+	private subscribeRoutes(routes: readonly Route[]): number {
 		const messageId = this.nextId();
-		if (!this.control(encodeSubscribe(messageId, filters.map(topic => ({ topic, qos: 1 })))))
+		if (!this.control(encodeSubscribe(messageId, routes.map(route => ({ topic: route.filter, qos: 1 })))))
 			return 0;
-		(this.#subscribing ??= new Map()).set(messageId, filters);
+		for (const route of routes)
+			route.subscribe = messageId;
 		return messageId;
 	}
 
@@ -613,7 +627,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 		if (!this.#connection!.send(message.packet))
 			return false;
 		message.sent = message.queued = true;
-		message.period = this.#period;
+		message.period = this.#uplink!.period;
 		this.#uplink!.waiting--;
 		return true;
 	}
