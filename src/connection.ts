@@ -59,21 +59,23 @@ export class Connection {
 		// Packets still in a chunk after close() (e.g. after a refused CONNACK) are dropped.
 		static deliver(this: Parser, packet: Packet): void {
 			const connection = (this as Open).connection;
-			if (connection.#socket)
-				connection.#events.linkReceived(packet);
+			if (connection.socket)
+				connection.events.linkReceived(packet);
 		}
 	};
 
-	#socket: OwnedStream | undefined;
-	#open: OpenLink | undefined;	// while the link is open
-	#events: ConnectionEvents;
+	// TypeScript-private too: a class with #private fields costs XS a slot more per instance, live
+	// through the TLS handshake.
+	private socket: OwnedStream | undefined;
+	private open: OpenLink | undefined;		// while the link is open
+	private readonly events: ConnectionEvents;
 
 	// Throws if the socket cannot be created (no network; with TLS also a trust set rejected up front:
 	// a member that is not DER X.509, or the SDK's single `certificate` out of its dates).
 	constructor(options: ConnectionOptions, events: ConnectionEvents) {
-		this.#events = events;
+		this.events = events;
 		const socket = openStream(options.host, options.port, options.secure) as OwnedStream;
-		this.#socket = socket;
+		this.socket = socket;
 		// A method shared by every connection, and a property: a closure would cost XS a function
 		// and its environment, live through the TLS handshake.
 		socket.connection = this;
@@ -92,7 +94,7 @@ export class Connection {
 	// record's encryption would run on top of the whole receive path (the app's stack peak). What
 	// the socket would have taken meanwhile is written first wherever the result depends on it.
 	send(packet: Uint8Array): boolean {
-		const open = this.#open;
+		const open = this.open;
 		if (!open)
 			return false;		// before the link opens there is no CONNECT yet; after close(), nobody
 		if (open.reading && this.full(open, packet.length))
@@ -110,7 +112,7 @@ export class Connection {
 
 	// Bytes queued and not yet handed to the socket.
 	get queued(): number {
-		const open = this.#open;
+		const open = this.open;
 		if (open?.reading)
 			this.flush();
 		return open?.queued ?? 0;
@@ -118,8 +120,8 @@ export class Connection {
 
 	// Idempotent; a closed Connection is discarded (each attempt makes a new one).
 	close(): void {
-		const socket = this.#socket, open = this.#open;
-		this.#socket = this.#open = undefined;	// no event from here: a write failing below is not reported
+		const socket = this.socket, open = this.open;
+		this.socket = this.open = undefined;	// no event from here: a write failing below is not reported
 		if (open?.reading) {		// what was sent before goes out first, as if written at once
 			open.reading = false;
 			this.flush(socket, open);
@@ -132,19 +134,19 @@ export class Connection {
 	}
 
 	private message(message: number): void {
-		const socket = this.#socket;
+		const socket = this.socket;
 		if (!socket)
 			return;
 		if (CONNECTED === message) {
 			// The CONNECT, with its password, must not go out after a handshake that made no keys.
 			if (handshakeFailed(socket))
 				return this.fail("connect failed: the TLS handshake ended without keys (alert from the server)");
-			this.#open = new Connection.#Open(this, this.#events.maxPacketSize);
-			this.#events.linkOpened();
+			this.open = new Connection.#Open(this, this.events.maxPacketSize);
+			this.events.linkOpened();
 			this.flush();
 		}
 		else if (READABLE === message) {
-			const open = this.#open!;		// Moddable's sockets deliver data only once open
+			const open = this.open!;		// Moddable's sockets deliver data only once open
 			open.reading = true;
 			try {
 				open.push(new Uint8Array(socket.read(ArrayBuffer)));
@@ -158,16 +160,16 @@ export class Connection {
 		else if (WRITABLE === message) {
 			this.flush();
 			// From the socket's callback only: a refused sender retrying from inside send() would nest.
-			const open = this.#open;
+			const open = this.open;
 			if (open?.refused && !open.queue.length) {
 				open.refused = false;
-				this.#events.linkDrained();
+				this.events.linkDrained();
 			}
 		}
 		else if (message < 0) {
 			// Moddable's TLS reports a refused handshake (bad certificate, wrong name) as an error
 			// before "connected", so the reason says which phase failed.
-			const phase = this.#open ? "connection" : "connect";
+			const phase = this.open ? "connection" : "connect";
 			this.fail(ERROR === message ? `${phase} failed (socket or TLS error)` : `${phase} closed by peer`);
 		}
 	}
@@ -175,7 +177,7 @@ export class Connection {
 	// Writes queued bytes in order while the socket has room. A packet larger than the free space
 	// goes out in consecutive pieces on consecutive "writable" messages; nothing else is written
 	// between its pieces, so the broker always sees whole packets in sequence.
-	private flush(socket = this.#socket, open = this.#open): void {
+	private flush(socket = this.socket, open = this.open): void {
 		if (!socket || !open)
 			return;
 		const queue = open.queue;
@@ -202,13 +204,13 @@ export class Connection {
 	}
 
 	private full(open: OpenLink, bytes: number): boolean {
-		return !!open.queued && (open.queued + bytes > this.#events.writeQueueBytes);
+		return !!open.queued && (open.queued + bytes > this.events.writeQueueBytes);
 	}
 
 	private fail(reason: string): void {
-		if (!this.#socket)
+		if (!this.socket)
 			return;		// the owner closed it meanwhile (e.g. from inside linkReceived)
 		this.close();
-		this.#events.linkClosed(reason);
+		this.events.linkClosed(reason);
 	}
 }
