@@ -225,7 +225,12 @@ export class Session implements ConnectionEvents, TimerTarget {
 		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
 			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
 		checkMaxPacketSize(options.maxPacketSize ?? MAX_PACKET_SIZE);
-		this.#options = { ...options, ca: tls ? trust : undefined };
+		const copy: Record<string, unknown> = { ...options, ca: tls ? trust : undefined };
+		// An option given as undefined is left to its default as one not given, without its slot.
+		for (const key in copy)
+			if (undefined === copy[key])
+				delete copy[key];
+		this.#options = copy as unknown as SessionOptions;
 	}
 
 	get deviceId(): string {
