@@ -32,6 +32,7 @@ console.log(
     wasm_bytes: sign.wasm_bytes,
     connect_ours_vs_mqttjs: Number(connect.ratio.toFixed(3)),
     xs_session_cycle: xs.session_cycle,
+    xs_session_live: xs.session_live,
     xs_parse_per_kib: xs.parse_per_kib,
     download_mbps: Number(download.oursMBps.toFixed(1)),
     download_ours_vs_node: Number(download.ratio.toFixed(3)),

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { runScenario } from "../test/xs/engine";
 import type { Input as EncodeInput, Output as EncodeOutput } from "../test/xs/scenarios/encode-cost";
 import type { Input as SessionInput, Output as SessionOutput } from "../test/xs/scenarios/session";
+import type { Input as LiveInput, Output as LiveOutput } from "./xs-live";
 import type { Input as ParseInput, Output as ParseOutput } from "./xs-parse";
 
 export interface XsCost {
@@ -20,6 +21,9 @@ export interface XsCost {
 export interface XsBenchFigures {
   /** One session cycle: sign, CONNECT, CONNACK, SUBSCRIBE and SUBACK, a QoS 1 report and its PUBACK. */
   session_cycle: XsCost;
+  /** Slots a Session holds after a collection: made, and started with its link opening (the TLS
+   * handshake on the device), the scripted board's socket and timer left out. */
+  session_live: { made: number; opening: number };
   /** The MQTT parser, per KiB of a stream of QoS 1 command PUBLISH packets in 1024-byte chunks. */
   parse_per_kib: XsCost;
   parse_stream_bytes: number;
@@ -39,6 +43,11 @@ export async function runXsBench(): Promise<XsBenchFigures> {
     maxWaitMs: 600_000,
     holdCheckMs: 1000,
   }, "xs");
+  const live = await runScenario<LiveInput, LiveOutput>(fileURLToPath(new URL("./xs-live.ts", import.meta.url)), {
+    deviceId: "bench_device-1",
+    secret: "0123456789abcdef0123456789abcdef",
+    startMs: Date.UTC(2025, 3, 14, 1, 30),
+  }, "xs");
   const parse = await runScenario<ParseInput, ParseOutput>(fileURLToPath(new URL("./xs-parse.ts", import.meta.url)), PARSE, "xs");
   const [[ascii], [nonAscii]] = await runScenario<EncodeInput, EncodeOutput>("scenarios/encode-cost.ts", ENCODE, "xs");
   const perKiBOf = (cost: typeof ascii) => {
@@ -49,6 +58,7 @@ export async function runXsBench(): Promise<XsBenchFigures> {
   const perKiB = parse.perKiB;
   const figures: XsBenchFigures = {
     session_cycle: { compute, slots, chunk_bytes: chunks },
+    session_live: live,
     parse_per_kib: { compute: Math.round(perKiB.compute), slots: Math.round(perKiB.slots), chunk_bytes: Math.round(perKiB.chunks) },
     parse_stream_bytes: parse.bytes,
     encode_per_kib: { ascii: perKiBOf(ascii), non_ascii: perKiBOf(nonAscii) },
@@ -62,6 +72,7 @@ function printTable(f: XsBenchFigures): void {
     console.log(`  ${name.padEnd(44)}${`${cost.compute.toLocaleString("en")} units`.padStart(16)}${`${cost.slots.toLocaleString("en")} slots`.padStart(14)}${`${cost.chunk_bytes.toLocaleString("en")} B`.padStart(12)}`);
   console.log("\nXS (the device's build of XS 13.3): compute units, slots and chunk bytes allocated; the same every run");
   row("session cycle (sign .. report, PUBACK)", f.session_cycle);
+  console.log(`  ${"session live slots: made / link opening".padEnd(44)}${`${f.session_live.made} / ${f.session_live.opening} slots`.padStart(42)}`);
   row(`parser, per KiB (${PARSE.packets} command PUBLISH, ${f.parse_stream_bytes} B)`, f.parse_per_kib);
   const { ascii, non_ascii } = f.encode_per_kib;
   row(`string payload encode, per KiB ("x")`, ascii);
