@@ -139,12 +139,20 @@ const HEALTHY_MS = 60_000;
 const HEALTHY_MARK = 0;
 const PING_DUE = 1;
 const PINGRESP_DUE = 2;
-// The defaults of the options read in more than one place.
-const RETRY_BASE_MS = 1000;
-const RETRY_CAP_MS = 120_000;
-const AUTH_RETRY_MS = 900_000;
-const MAX_PACKET_SIZE = 16384;
-const WRITE_QUEUE_BYTES = 4096;
+// The options' defaults. The session's copy of its options leaves out one equal to its default, as
+// one given as undefined: on XS each would be a slot through the TLS handshake.
+const DEFAULTS = Object.freeze({
+	tls: true,
+	authType: 0,
+	keepalive: 120,
+	connectTimeoutMs: 30_000,
+	retryBaseMs: 1000,
+	retryCapMs: 120_000,
+	authRetryMs: 900_000,
+	maxPacketSize: 16384,
+	maxInflight: 16,
+	writeQueueBytes: 4096,
+});
 // Iterated in place of the outbox and the routes before the first use made them; frozen, so in flash.
 const noMessages: readonly Outgoing[] = Object.freeze([]);
 const noRoutes: readonly Route[] = Object.freeze([]);
@@ -205,14 +213,14 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
-		const keepalive = options.keepalive ?? 120;
+		const keepalive = options.keepalive ?? DEFAULTS.keepalive;
 		if (!Number.isInteger(keepalive) || keepalive < KEEPALIVE_MIN || keepalive > KEEPALIVE_MAX)
 			throw new RangeError(`keepalive: must be an integer from ${KEEPALIVE_MIN} to ${KEEPALIVE_MAX} seconds (IoTDA)`);
 		if (!options.host)
 			throw new Error("host: must not be empty");
 		if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
 			throw new RangeError("port: must be an integer from 1 to 65535");
-		const tls = options.tls ?? true;
+		const tls = options.tls ?? DEFAULTS.tls;
 		const trust = (options.ca === undefined) || Array.isArray(options.ca) ? options.ca as TrustSet | undefined : [options.ca as ByteBuffer];
 		if (tls && !trust?.length)
 			throw new Error("ca: a CA certificate (DER) is required for TLS");
@@ -220,16 +228,17 @@ export class Session implements ConnectionEvents, TimerTarget {
 			throw new Error("secret: give the device secret or, with TLS, a client certificate (one of the two)");
 		if (options.client && !tls)
 			throw new Error("client: a client certificate needs TLS");
-		checkRetry(options.retryBaseMs ?? RETRY_BASE_MS, options.retryCapMs ?? RETRY_CAP_MS, options.authRetryMs ?? AUTH_RETRY_MS);
-		const writeQueueBytes = options.writeQueueBytes ?? WRITE_QUEUE_BYTES;
+		checkRetry(options.retryBaseMs ?? DEFAULTS.retryBaseMs, options.retryCapMs ?? DEFAULTS.retryCapMs, options.authRetryMs ?? DEFAULTS.authRetryMs);
+		const writeQueueBytes = options.writeQueueBytes ?? DEFAULTS.writeQueueBytes;
 		if (!Number.isInteger(writeQueueBytes) || writeQueueBytes < 256)
 			throw new RangeError("writeQueueBytes: must be an integer of at least 256");
-		checkMaxPacketSize(options.maxPacketSize ?? MAX_PACKET_SIZE);
+		checkMaxPacketSize(options.maxPacketSize ?? DEFAULTS.maxPacketSize);
 		const copy: Record<string, unknown> = { ...options, ca: tls ? trust : undefined };
-		// An option given as undefined is left to its default as one not given, without its slot.
 		for (const key in copy)
-			if (undefined === copy[key])
+			if ((undefined === copy[key]) || ((DEFAULTS as Record<string, unknown>)[key] === copy[key]))
 				delete copy[key];
+		if (copy.serverName === copy.host)
+			delete copy.serverName;		// its default
 		this.#options = copy as unknown as SessionOptions;
 	}
 
@@ -263,20 +272,20 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	// The limits a connection asks for when its link opens (ConnectionEvents).
 	get maxPacketSize(): number {
-		return this.#options.maxPacketSize ?? MAX_PACKET_SIZE;
+		return this.#options.maxPacketSize ?? DEFAULTS.maxPacketSize;
 	}
 
 	get writeQueueBytes(): number {
-		return this.#options.writeQueueBytes ?? WRITE_QUEUE_BYTES;
+		return this.#options.writeQueueBytes ?? DEFAULTS.writeQueueBytes;
 	}
 
 	// The options read in more than one place, with their defaults.
 	private get keepaliveMs(): number {
-		return (this.#options.keepalive ?? 120) * 1000;
+		return (this.#options.keepalive ?? DEFAULTS.keepalive) * 1000;
 	}
 
 	private get connectTimeoutMs(): number {
-		return this.#options.connectTimeoutMs ?? 30_000;
+		return this.#options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
 	}
 
 	private get timers(): Timers {
@@ -369,7 +378,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 			return false;
 		}
 		const inflight = uplink.inflight ??= new Map();
-		const maxInflight = this.#options.maxInflight ?? 16;
+		const maxInflight = this.#options.maxInflight ?? DEFAULTS.maxInflight;
 		if (inflight.size >= maxInflight)
 			throw new Error(`publish: ${maxInflight} messages already await PUBACK (maxInflight)`);
 		uplink.count(now);
@@ -428,7 +437,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// The credentials of the attempt made at `now`; throws for a deviceId/secret/authType the signer refuses.
 	private credentials(now: number, signType: number): { clientId: string; username: string; password?: string } {
 		const secret = this.#options.secret;
-		return (secret === undefined) ? certificateLogin(this.deviceId, now) : (this.#options.sign ?? sign)(this.deviceId, secret, now, this.#options.authType ?? 0, signType);
+		return (secret === undefined) ? certificateLogin(this.deviceId, now) : (this.#options.sign ?? sign)(this.deviceId, secret, now, this.#options.authType ?? DEFAULTS.authType, signType);
 	}
 
 	// The session is what its connections report to and what its timers call (ConnectionEvents,
@@ -577,7 +586,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 		// 2, 4 and 5 mean the platform rejects this device's configuration: retrying soon cannot
 		// help and hammering the platform may get the device throttled.
 		const hold = (2 === code) || (4 === code) || (5 === code);
-		this.wait(reason, hold ? holdDelay(this.#options.authRetryMs ?? AUTH_RETRY_MS, this.random) : this.nextBackoff());
+		this.wait(reason, hold ? holdDelay(this.#options.authRetryMs ?? DEFAULTS.authRetryMs, this.random) : this.nextBackoff());
 	}
 
 	private drop(reason: string): void {
@@ -586,7 +595,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 	}
 
 	private nextBackoff(): number {
-		return backoffDelay({ baseMs: this.#options.retryBaseMs ?? RETRY_BASE_MS, capMs: this.#options.retryCapMs ?? RETRY_CAP_MS }, this.#attempt++, this.random);
+		return backoffDelay({ baseMs: this.#options.retryBaseMs ?? DEFAULTS.retryBaseMs, capMs: this.#options.retryCapMs ?? DEFAULTS.retryCapMs }, this.#attempt++, this.random);
 	}
 
 	private wait(reason: string, retryMs: number): void {
