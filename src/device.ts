@@ -23,36 +23,38 @@ export class Device {
 	// by every device (Session calls them with `this` the session), not closures: on XS each would
 	// cost a function and an environment, live as long as the device.
 	static #Session = class DeviceSession extends Session {
-		#device: Device;
+		// TypeScript-private, as the Device's fields: a class with #private fields costs XS a slot
+		// more per instance, live through the TLS handshake.
+		private readonly device: Device;
 		constructor(device: Device, options: SessionOptions) {
 			super(options);
-			this.#device = device;
+			this.device = device;
 		}
 		static clockTrusted(this: DeviceSession): boolean {
-			return this.#device.#trusted;
+			return this.device.trusted;
 		}
 		static connected(this: DeviceSession): void {
-			this.#device.connected();
+			this.device.connected();
 		}
 	};
 
 	readonly session: Session;
 	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
 	onConnected?: () => void;
-	#sntp: readonly string[];
-	#trusted: boolean;					// the clock is right to the hour (SNTP or IoTDA set it)
-	#askTime: (() => boolean) | undefined;
-	#start: Timer | undefined;			// the first connect, while it waits for SNTP
+	private readonly sntp: readonly string[];
+	private trusted: boolean;					// the clock is right to the hour (SNTP or IoTDA set it)
+	private ask: (() => boolean) | undefined;	// how to ask IoTDA for the time
+	private starting: Timer | undefined;		// the first connect, while it waits for SNTP
 
 	// Throws for settings that Session refuses.
 	constructor(settings: Settings, onError: (error: Error) => void = traceError) {
 		// A clock that an earlier Device of this boot started at the build time looks valid, yet is not.
-		this.#trusted = settings.clockTrusted ?? clockValid(Date.now());
+		this.trusted = settings.clockTrusted ?? clockValid(Date.now());
 		if (!clockValid(Date.now())) {
 			Time.set(Math.floor(settings.buildTime / 1000));
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
 		}
-		this.#sntp = settings.sntp;
+		this.sntp = settings.sntp;
 		this.session = new Device.#Session(this, {
 			host: settings.host,
 			port: settings.port,
@@ -76,58 +78,58 @@ export class Device {
 	}
 
 	get clockTrusted(): boolean {
-		return this.#trusted;
+		return this.trusted;
 	}
 
 	// How to ask IoTDA for the time (timesync.ts): asked after a connect while the clock is not trusted.
 	set askTime(ask: () => boolean) {
-		this.#askTime = ask;
+		this.ask = ask;
 	}
 
 	// The platform's time in ms (IoTDA's time sync): the next connect signs with sign type 1.
 	setClock(ms: number): void {
 		Time.set(Math.round(ms / 1000));
-		this.#trusted = true;
+		this.trusted = true;
 		trace(`iotda: clock set by IoTDA time sync to ${new Date(ms).toISOString()}\n`);
 	}
 
 	// Connects now if the clock is trusted; else asks SNTP first, waiting for it a few seconds at most.
 	start(): void {
-		if (this.#trusted)
+		if (this.trusted)
 			this.session.start();
 		else {
 			// SNTP keeps being asked until it answers.
-			this.#start = Timer.set(() => this.begin(), SNTP_WAIT_MS);
+			this.starting = Timer.set(() => this.begin(), SNTP_WAIT_MS);
 			this.sync();
 		}
 	}
 
 	// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
 	private connected(): void {
-		if (!this.#trusted)
-			this.#askTime?.();
+		if (!this.trusted)
+			this.ask?.();
 		this.onConnected?.();
 	}
 
 	private sync(): void {
-		syncClock(this.#sntp, ok => this.synced(ok));
+		syncClock(this.sntp, ok => this.synced(ok));
 	}
 
 	private synced(ok: boolean): void {
 		if (ok)
-			this.#trusted = true;
+			this.trusted = true;
 		else {
 			trace(`iotda: SNTP failed, retrying in ${SNTP_RETRY_MS / 60_000} min\n`);
 			Timer.set(() => this.sync(), SNTP_RETRY_MS);
 		}
-		if (undefined !== this.#start) {
-			Timer.clear(this.#start);
+		if (undefined !== this.starting) {
+			Timer.clear(this.starting);
 			this.begin();
 		}
 	}
 
 	private begin(): void {
-		this.#start = undefined;
+		this.starting = undefined;
 		this.session.start();
 	}
 }
