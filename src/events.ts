@@ -13,7 +13,8 @@ export class Events {
 
 	constructor(session: Session) {
 		this.#session = session;
-		session.subscribe(eventsDownTopic(session.deviceId), (_topic, payload) => this.#receive(payload));
+		// A method with its target, not a closure (which XS would copy into the heap, code and all).
+		session.subscribe(eventsDownTopic(session.deviceId), this.receive, this);
 	}
 
 	on(serviceId: string, eventType: string, handler: EventHandler): void {
@@ -29,7 +30,8 @@ export class Events {
 
 	// Every event of the envelope reaches its handler even when an earlier one fails; the failures
 	// and the events nobody handles are reported together (through the session's onError or log).
-	#receive(payload: Uint8Array): void {
+	// TypeScript-private, not #private: XS gives every instance a slot per #method.
+	private receive(_topic: string, payload: Uint8Array): void {
 		const problems: string[] = [];
 		for (const event of parseEvents(decodeUtf8(payload, "event payload", true))) {
 			const handler = this.#handlers.get(`${event.service_id} ${event.event_type}`);

@@ -11,8 +11,15 @@ export interface DownMessage {
 	content: unknown;
 }
 
-export function receiveMessages(session: Session, handler: (message: DownMessage | Uint8Array) => void): void {
-	session.subscribe(messagesDownTopic(session.deviceId), (_topic, payload) => handler(systemMessage(payload) ?? payload));
+export type MessageHandler = (message: DownMessage | Uint8Array) => void;
+
+// The handler is the receiver's target: no closure, which XS would copy into the heap, code and all.
+export function receiveMessages(session: Session, handler: MessageHandler): void {
+	session.subscribe(messagesDownTopic(session.deviceId), receive, handler);
+}
+
+function receive(this: MessageHandler, _topic: string, payload: Uint8Array): void {
+	this(systemMessage(payload) ?? payload);
 }
 
 // The system format, or undefined for anything else (not UTF-8, not JSON, no content).

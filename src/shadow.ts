@@ -21,11 +21,12 @@ export class Shadow {
 	constructor(session: Session, onShadow: (services: ShadowService[]) => void) {
 		this.#session = session;
 		this.#onShadow = onShadow;
-		// Only forwards: XS copies the code of a run-time closure of a preloaded module into the heap.
-		session.subscribe(responsesFilter(session.deviceId, "shadow/get"), (topic, payload) => this.#receive(topic, payload));
+		// A method with its target, not a closure (which XS would copy into the heap, code and all).
+		session.subscribe(responsesFilter(session.deviceId, "shadow/get"), this.receive, this);
 	}
 
-	#receive(topic: string, payload: Uint8Array): void {
+	// TypeScript-private, not #private: XS gives every instance a slot per #method.
+	private receive(topic: string, payload: Uint8Array): void {
 		if (responseId(this.#session.deviceId, "shadow/get", topic) !== String(this.#asked))
 			return;		// an answer to an earlier request, overtaken
 		const shadow = parseRequest(decodeUtf8(payload, "shadow payload", true), "shadow").shadow;
