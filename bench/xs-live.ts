@@ -22,8 +22,8 @@ export function run(input: Input, xs: XsHost | undefined) {
     xs.collect();
     return xs.slots();
   };
-  const { host, port, ca, deviceId, secret, now } = boardSession(input);
-  const options = { host, port, ca, deviceId, secret, now, timers, random: Math.random };
+  const options = boardSession(input);
+  const { host, port, ca } = options;
 
   // What the session makes on the board while its link opens: one socket, one timer (whose target,
   // the session itself there, exists before).

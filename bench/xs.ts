@@ -32,22 +32,14 @@ export interface XsBenchFigures {
   encode_per_kib: Record<"ascii" | "non_ascii", XsCost & { scanned_bytes: number }>;
 }
 
+// The device of the session scenarios: its credentials and the wall clock when the board's reads 0.
+const DEVICE: LiveInput = { deviceId: "bench_device-1", secret: "0123456789abcdef0123456789abcdef", startMs: Date.UTC(2025, 3, 14, 1, 30) };
 const PARSE: ParseInput = { packets: 64, chunkBytes: 1024 };
 const ENCODE: EncodeInput = { characters: ["x", "é"], kib: [16] };
 
 export async function runXsBench(): Promise<XsBenchFigures> {
-  const session = await runScenario<SessionInput, SessionOutput>("scenarios/session.ts", {
-    deviceId: "bench_device-1",
-    secret: "0123456789abcdef0123456789abcdef",
-    startMs: Date.UTC(2025, 3, 14, 1, 30),
-    maxWaitMs: 600_000,
-    holdCheckMs: 1000,
-  }, "xs");
-  const live = await runScenario<LiveInput, LiveOutput>(fileURLToPath(new URL("./xs-live.ts", import.meta.url)), {
-    deviceId: "bench_device-1",
-    secret: "0123456789abcdef0123456789abcdef",
-    startMs: Date.UTC(2025, 3, 14, 1, 30),
-  }, "xs");
+  const session = await runScenario<SessionInput, SessionOutput>("scenarios/session.ts", { ...DEVICE, maxWaitMs: 600_000, holdCheckMs: 1000 }, "xs");
+  const live = await runScenario<LiveInput, LiveOutput>(fileURLToPath(new URL("./xs-live.ts", import.meta.url)), DEVICE, "xs");
   const parse = await runScenario<ParseInput, ParseOutput>(fileURLToPath(new URL("./xs-parse.ts", import.meta.url)), PARSE, "xs");
   const [[ascii], [nonAscii]] = await runScenario<EncodeInput, EncodeOutput>("scenarios/encode-cost.ts", ENCODE, "xs");
   const perKiBOf = (cost: typeof ascii) => {
