@@ -4,8 +4,8 @@
 //   get: {"object_device_id"?, "service_id"?} -> {"services": [{"service_id", "properties", "event_time"?}]};
 //        IoTDA's answer has no failure form: a get that fails is not answered and the platform
 //        reports its timeout.
-import { parseRequest, type ServiceProperties } from "./iotda";
-import { answerRequests } from "./requests";
+import { parseRequest, requestsFilter, type ServiceProperties } from "./iotda";
+import { answerRequest } from "./requests";
 import type { Session } from "./session";
 
 export type { ServiceProperties };
@@ -20,9 +20,18 @@ export interface PropertyHandlers {
 	get?(serviceId: string | undefined): ServiceProperties[];
 }
 
+// The handlers are both receivers' target: no closure, which XS would copy into the heap, code and all.
 export function answerProperties(session: Session, handlers: PropertyHandlers): void {
-	answerRequests(session, "properties/set", answerSet, setFailure, handlers);
-	answerRequests(session, "properties/get", answerGet, undefined, handlers);
+	session.subscribe(requestsFilter(session.deviceId, "properties/set"), receiveSet, handlers);
+	session.subscribe(requestsFilter(session.deviceId, "properties/get"), receiveGet, handlers);
+}
+
+function receiveSet(this: PropertyHandlers, topic: string, payload: Uint8Array, session: Session): void {
+	answerRequest(session, "properties/set", answerSet, setFailure, this, topic, payload);
+}
+
+function receiveGet(this: PropertyHandlers, topic: string, payload: Uint8Array, session: Session): void {
+	answerRequest(session, "properties/get", answerGet, undefined, this, topic, payload);
 }
 
 function answerSet(json: string, _requestId: string, handlers: PropertyHandlers): string {

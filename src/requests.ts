@@ -3,34 +3,19 @@
 // within the platform's 20 s: a resend after a reconnect would come after it stopped waiting. A bad
 // payload or a handler that throws becomes the kind's failure answer, where it has one, so the
 // platform hears back either way; the connection stays up.
-import { type RequestKind, requestId, requestsFilter, responseTopic } from "./iotda";
+import { type RequestKind, requestId, responseTopic } from "./iotda";
 import { decodeUtf8 } from "./mqtt/utf8";
 import type { Session } from "./session";
 
 // Turns a request's JSON into its answer's JSON, with the feature's own `context` (its handlers).
 export type Answer<C> = (json: string, requestId: string, context: C) => string;
 
-// What answers one kind of request: the receiver's `this` (Session.subscribe's target), an object
-// rather than a closure over the same five values, which costs XS about three times its slots.
-interface Requests<C> {
-	session: Session;
-	kind: RequestKind;
-	answer: Answer<C>;
-	failure: ((message: string) => object) | undefined;
-	context: C;
-}
-
-// `failure` makes the answer for an error; without it an error goes unanswered (the platform
-// reports its timeout) and is reported. Pass module-level functions: XS copies into the heap the
-// code of every closure that a preloaded module makes at run time.
-export function answerRequests<C>(session: Session, kind: RequestKind, answer: Answer<C>,
-	failure: ((message: string) => object) | undefined, context: C): void {
-	const requests: Requests<C> = { session, kind, answer, failure, context };
-	session.subscribe(requestsFilter(session.deviceId, kind), receive, requests);
-}
-
-function receive<C>(this: Requests<C>, topic: string, payload: Uint8Array): void {
-	const { session, kind, answer, failure, context } = this;
+// Answers one request. Each kind's receiver (Session.subscribe's, with `this` the context) is a
+// module-level function of its feature that passes its kind's constants here: no object per kind
+// holds them, a slot each on XS through every TLS handshake. `failure` makes the answer for an
+// error; without it an error goes unanswered (the platform reports its timeout) and is reported.
+export function answerRequest<C>(session: Session, kind: RequestKind, answer: Answer<C>,
+	failure: ((message: string) => object) | undefined, context: C, topic: string, payload: Uint8Array): void {
 	const id = requestId(session.deviceId, kind, topic);
 	if (undefined === id)
 		return;		// not a request: e.g. a broker echoing our own answers back

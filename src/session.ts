@@ -78,8 +78,9 @@ export interface SessionOptions {
 
 export type SessionState = "idle" | "connecting" | "online" | "waiting" | "stopped";
 
-// Hands a PUBLISH that matched its filter to a feature, with `this` the target given to subscribe().
-export type Receiver = (this: any, topic: string, payload: Uint8Array) => void;
+// Hands a PUBLISH that matched its filter to a feature, with `this` the target given to subscribe()
+// and the session, which a feature answering on it would otherwise keep in its target.
+export type Receiver = (this: any, topic: string, payload: Uint8Array, session: Session) => void;
 
 // A feature's topic filter and where what matches it goes.
 interface Route {
@@ -669,7 +670,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 	private deliver(topic: string, payload: Uint8Array): void {
 		const route = this.#routes?.find(route => topicMatches(route.filter, topic));
 		if (route)
-			this.isolate(route.target, route.receive, topic, payload);
+			this.isolate(route.target, route.receive, topic, payload, this);
 		else
 			this.log(`iotda: ignored message on ${JSON.stringify(topic)}`);
 	}
