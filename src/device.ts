@@ -19,9 +19,8 @@ const SNTP_RETRY_MS = 10 * 60_000;
 const SNTP_WAIT_MS = 5000;
 
 export class Device {
-	// The device's session knows its device, so the two callbacks it is given are functions shared
-	// by every device (Session calls them with `this` the session), not closures: on XS each would
-	// cost a function and an environment, live as long as the device.
+	// The device's session knows its device: it overrides the session's two hooks, instead of
+	// passing two callbacks in its options, each a slot of the session on XS through the handshake.
 	static #Session = class DeviceSession extends Session {
 		// TypeScript-private, as the Device's fields: a class with #private fields costs XS a slot
 		// more per instance, live through the TLS handshake.
@@ -30,31 +29,34 @@ export class Device {
 			super(options);
 			this.device = device;
 		}
-		static clockTrusted(this: DeviceSession): boolean {
+		protected override clockTrusted(): boolean {
 			return this.device.trusted;
 		}
-		static connected(this: DeviceSession): void {
+		protected override connected(): void {
 			this.device.connected();
 		}
 	};
 
 	readonly session: Session;
-	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
-	onConnected?: () => void;
-	private readonly sntp: readonly string[];
 	private trusted: boolean;					// the clock is right to the hour (SNTP or IoTDA set it)
-	private ask: (() => boolean) | undefined;	// how to ask IoTDA for the time
-	private starting: Timer | undefined;		// the first connect, while it waits for SNTP
+	// Declared, not defined: each is a slot of the device from when it is first set, and a device
+	// whose clock is right at boot never sets the last three, nor needs them through its TLS handshake.
+	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
+	declare onConnected?: () => void;
+	declare private readonly sntp?: readonly string[];		// kept while the clock is not trusted
+	declare private ask?: () => boolean;					// how to ask IoTDA for the time
+	declare private starting?: Timer;						// the first connect, while it waits for SNTP
 
-	// Throws for settings that Session refuses.
-	constructor(settings: Settings, onError: (error: Error) => void = traceError) {
+	// Throws for settings that Session refuses. Without onError, the session logs what it reports.
+	constructor(settings: Settings, onError?: (error: Error) => void) {
 		// A clock that an earlier Device of this boot started at the build time looks valid, yet is not.
 		this.trusted = settings.clockTrusted ?? clockValid(Date.now());
 		if (!clockValid(Date.now())) {
 			Time.set(Math.floor(settings.buildTime / 1000));
 			trace(`iotda: clock not set, starting it at the firmware's build time ${new Date(settings.buildTime).toISOString()}\n`);
 		}
-		this.sntp = settings.sntp;
+		if (!this.trusted)
+			this.sntp = settings.sntp;
 		this.session = new Device.#Session(this, {
 			host: settings.host,
 			port: settings.port,
@@ -71,8 +73,6 @@ export class Device {
 			retryCapMs: settings.retryCapMs,
 			authRetryMs: settings.authRetryMs,
 			writeQueueBytes: settings.writeQueueBytes,
-			clockTrusted: Device.#Session.clockTrusted,
-			onConnected: Device.#Session.connected,
 			onError,
 		});
 	}
@@ -112,7 +112,7 @@ export class Device {
 	}
 
 	private sync(): void {
-		syncClock(this.sntp, ok => this.synced(ok));
+		syncClock(this.sntp!, ok => this.synced(ok));
 	}
 
 	private synced(ok: boolean): void {
@@ -132,8 +132,4 @@ export class Device {
 		this.starting = undefined;
 		this.session.start();
 	}
-}
-
-function traceError(error: Error): void {
-	trace(`iotda: ${error.message}\n`);
 }

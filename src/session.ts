@@ -409,10 +409,21 @@ export class Session implements ConnectionEvents, TimerTarget {
 		return this.publish(messagesUpTopic(this.deviceId), payload, 1, onAck);
 	}
 
+	// Hooks a subclass overrides to keep its state in itself rather than in two callbacks of its
+	// options, each a slot through the TLS handshake (the Device's session does).
+	protected clockTrusted(now: number): boolean {
+		return this.#options.clockTrusted?.call(this) ?? clockValid(now);
+	}
+
+	// Run isolated, as the user callbacks are.
+	protected connected(): void {
+		this.onConnected?.();
+	}
+
 	private attemptNow(): void {
 		const now = this.now();
 		const secret = this.#options.secret;
-		const signType = (this.#options.clockTrusted?.call(this) ?? clockValid(now)) ? 1 : 0;
+		const signType = this.clockTrusted(now) ? 1 : 0;
 		if (!signType && (secret !== undefined))
 			this.log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
@@ -516,7 +527,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${routes[i]?.filter}`)));
 				if (packet.messageId === this.#ready) {
 					this.#ready = 0;
-					this.isolate(this, this.onConnected);
+					this.isolate(this, this.connected);
 				}
 				return;
 			}
@@ -556,7 +567,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 			return;		// a write failed and already scheduled the next attempt
 		this.log("iotda: connected");
 		if (!this.#ready)
-			this.isolate(this, this.onConnected);
+			this.isolate(this, this.connected);
 	}
 
 	// Every keepalive period a PINGREQ, sent or not: any packet would satisfy the broker, but only an
