@@ -67,7 +67,9 @@ export class Connection {
 	// TypeScript-private too: a class with #private fields costs XS a slot more per instance, live
 	// through the TLS handshake.
 	private socket: OwnedStream | undefined;
-	private open: OpenLink | undefined;		// while the link is open
+	// While the link is open. Declared, not defined: a slot of the connection from when the link
+	// opens, not through the TLS handshake.
+	declare private open?: OpenLink;
 	private readonly events: ConnectionEvents;
 
 	// Throws if the socket cannot be created (no network; with TLS also a trust set rejected up front:

@@ -87,7 +87,7 @@ interface Route {
 	filter: string;
 	receive: Receiver;
 	target: unknown;
-	subscribe: number;		// the SUBSCRIBE that carried it, until its SUBACK; 0 none
+	subscribe?: number;		// the SUBSCRIBE that carried it, until its SUBACK; 0 or absent none
 }
 
 interface Outgoing {
@@ -137,7 +137,7 @@ const refusals: Readonly<Record<number, string>> = Object.freeze({
 // A link counts as healthy, and the backoff starts over, once it stayed up this long (or a
 // keepalive period, if shorter): a broker that accepts and then drops must not get a login a second.
 const HEALTHY_MS = 60_000;
-// What the online timer waits for (Session's #beat).
+// What the online timer waits for (Session's beat).
 const HEALTHY_MARK = 0;
 const PING_DUE = 1;
 const PINGRESP_DUE = 2;
@@ -186,32 +186,34 @@ class Uplink {
 	}
 }
 
-// Methods are TypeScript-private, not #private: XS gives every instance a slot per #method.
+// TypeScript-private, not #private: XS gives every instance a slot per #method, and a slot more
+// for a class with #private fields.
 export class Session implements ConnectionEvents, TimerTarget {
 	// A copy of the options, read where they are used: on XS every field is a slot of every
 	// session, live through the TLS handshake, and most options are left to their defaults.
-	#options: SessionOptions;		// its ca: the trust set with TLS, else undefined
+	private readonly options: SessionOptions;		// its ca: the trust set with TLS, else undefined
 
-	#state: SessionState = "idle";
-	#connection: Connection | undefined;
+	private status: SessionState = "idle";
+	private connection: Connection | undefined;
 	// The attempt's clock reading and sign type: its CONNECT, signed and logged by the attempt, is
 	// encoded again from them when the link opens, so no packet waits through the TLS handshake.
-	#signedAt = 0;
-	#signType = 0;
+	private signedAt = 0;
+	private signType = 0;
 	// The state's one timer: connecting, the connect timeout; waiting, the wait before the next
 	// attempt; online, first the healthy mark, then PINGREQ every keepalive period, or the PINGRESP
 	// deadline half a period after one.
-	#timer: unknown;
+	private timer: unknown;
+	// Declared, not defined: each is a slot of the session from when it is first set, and none is
+	// set before the first CONNACK, so none is live through the first TLS handshake, the memory peak.
 	// What the online timer waits for: the healthy mark (the link stayed up long enough to reset the
-	// backoff), the next PINGREQ, or the PINGRESP.
-	#beat = HEALTHY_MARK;
-	#attempt = 0;				// reconnects since the link was last healthy, drives the backoff
-	#lastId = 0;
-	// Made by the first use (publish, subscribe): nothing waits in them during the first TLS
-	// handshake, the memory peak.
-	#uplink: Uplink | undefined;
-	#routes: Route[] | undefined;
-	#ready = 0;					// the connect's SUBSCRIBE, whose SUBACK onConnected waits for; 0 none
+	// backoff), the next PINGREQ, or the PINGRESP; set when a link opens.
+	declare private beat?: number;
+	declare private attempt?: number;		// reconnects since the link was last healthy, drives the backoff
+	declare private lastId?: number;		// the last message id used
+	// Made by the first use (publish, subscribe).
+	declare private uplink?: Uplink;
+	declare private routes?: Route[];
+	declare private ready?: number;			// the connect's SUBSCRIBE, whose SUBACK onConnected waits for; 0 none
 
 	// Throws RangeError/Error naming the option for a configuration that can never work.
 	constructor(options: SessionOptions) {
@@ -241,84 +243,84 @@ export class Session implements ConnectionEvents, TimerTarget {
 				delete copy[key];
 		if (copy.serverName === copy.host)
 			delete copy.serverName;		// its default
-		this.#options = copy as unknown as SessionOptions;
+		this.options = copy as unknown as SessionOptions;
 	}
 
 	get deviceId(): string {
-		return this.#options.deviceId;
+		return this.options.deviceId;
 	}
 
 	get onConnected(): (() => void) | undefined {
-		return this.#options.onConnected;
+		return this.options.onConnected;
 	}
 
 	set onConnected(callback: (() => void) | undefined) {
-		this.#options.onConnected = callback;
+		this.options.onConnected = callback;
 	}
 
 	get onDisconnected(): ((reason: string, retryMs: number) => void) | undefined {
-		return this.#options.onDisconnected;
+		return this.options.onDisconnected;
 	}
 
 	set onDisconnected(callback: ((reason: string, retryMs: number) => void) | undefined) {
-		this.#options.onDisconnected = callback;
+		this.options.onDisconnected = callback;
 	}
 
 	get onError(): ((error: Error) => void) | undefined {
-		return this.#options.onError;
+		return this.options.onError;
 	}
 
 	set onError(callback: ((error: Error) => void) | undefined) {
-		this.#options.onError = callback;
+		this.options.onError = callback;
 	}
 
 	// The limits a connection asks for when its link opens (ConnectionEvents).
 	get maxPacketSize(): number {
-		return this.#options.maxPacketSize ?? DEFAULTS.maxPacketSize;
+		return this.options.maxPacketSize ?? DEFAULTS.maxPacketSize;
 	}
 
 	get writeQueueBytes(): number {
-		return this.#options.writeQueueBytes ?? DEFAULTS.writeQueueBytes;
+		return this.options.writeQueueBytes ?? DEFAULTS.writeQueueBytes;
 	}
 
 	// The options read in more than one place, with their defaults.
 	private get keepaliveMs(): number {
-		return (this.#options.keepalive ?? DEFAULTS.keepalive) * 1000;
+		return (this.options.keepalive ?? DEFAULTS.keepalive) * 1000;
 	}
 
 	private get connectTimeoutMs(): number {
-		return this.#options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+		return this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
 	}
 
 	private get timers(): Timers {
-		return this.#options.timers ?? moddableTimers;
+		return this.options.timers ?? moddableTimers;
 	}
 
 	private get now(): () => number {
-		return this.#options.now ?? Date.now;
+		return this.options.now ?? Date.now;
 	}
 
 	private get random(): () => number {
-		return this.#options.random ?? Math.random;
+		return this.options.random ?? Math.random;
 	}
 
 	private get log(): (line: string) => void {
-		return this.#options.log ?? traceLine;
+		return this.options.log ?? traceLine;
 	}
 
 	// QoS 1 by message id, in publish order; made by the first QoS 1 publish.
 	private get inflight(): Map<number, Outgoing> | undefined {
-		return this.#uplink?.inflight;
+		return this.uplink?.inflight;
 	}
 
 	// What the MQTT socket trusts, for another socket to the platform (the OTA download): pass it to
 	// secureOptions (src/tls/trust.ts) with that server's name. Undefined without TLS.
 	get trust(): TrustSet | undefined {
-		return this.#options.ca as TrustSet | undefined;
+		return this.options.ca as TrustSet | undefined;
 	}
 
 	get state(): SessionState {
-		return this.#state;
+		return this.status;
 	}
 
 	// QoS 1 messages not yet acknowledged (including those queued while offline).
@@ -328,25 +330,25 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	// QoS 0 messages not sent: offline, or the write queue was full.
 	get dropped(): number {
-		return this.#uplink?.dropped ?? 0;
+		return this.uplink?.dropped ?? 0;
 	}
 
 	// Bytes in the write queue, waiting for the socket.
 	get queued(): number {
-		return this.#connection?.queued ?? 0;
+		return this.connection?.queued ?? 0;
 	}
 
 	start(): void {
-		if (("idle" === this.#state) || ("stopped" === this.#state))
+		if (("idle" === this.status) || ("stopped" === this.status))
 			this.attemptNow();
 	}
 
 	// Ends the session for good: DISCONNECT if online, no further attempts.
 	stop(): void {
-		if ("online" === this.#state)
-			this.#connection!.send(encodeDisconnect());
+		if ("online" === this.status)
+			this.connection!.send(encodeDisconnect());
 		this.shut();
-		this.#state = "stopped";
+		this.status = "stopped";
 	}
 
 	// Subscribes `filter` (QoS 1) on every connect, now too if online, and hands each PUBLISH whose
@@ -355,9 +357,9 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// closure, which costs XS about three times the slots. A throw in `receive` is reported.
 	subscribe(filter: string, receive: Receiver, target: unknown = this): void {
 		checkTopicFilter(filter, "filter");
-		const route = { filter, receive, target, subscribe: 0 };
-		(this.#routes ??= []).push(route);
-		if ("online" === this.#state)
+		const route: Route = { filter, receive, target };
+		(this.routes ??= []).push(route);
+		if ("online" === this.status)
 			this.subscribeRoutes([route]);
 	}
 
@@ -370,19 +372,19 @@ export class Session implements ConnectionEvents, TimerTarget {
 	publish(topic: string, payload: string | Uint8Array, qos: 0 | 1 = 1, onAck?: () => void): boolean {
 		checkPayloadSize(payload);
 		const now = this.now();
-		const uplink = this.#uplink ??= new Uplink();
+		const uplink = this.uplink ??= new Uplink();
 		const since = now - uplink.oldest();
 		if ((since >= 0) && (since < 1000))
 			throw new RangeError(`publish: IoTDA takes at most ${UPLINK_PER_SECOND} messages a second per connection; the next in ${1000 - since} ms`);
 		if (0 === qos) {
 			const packet = encodePublish({ topic, payload, qos: 0 });
-			if (("online" === this.#state) && this.#connection!.send(packet))
+			if (("online" === this.status) && this.connection!.send(packet))
 				return uplink.count(now);
 			uplink.dropped++;
 			return false;
 		}
 		const inflight = uplink.inflight ??= new Map();
-		const maxInflight = this.#options.maxInflight ?? DEFAULTS.maxInflight;
+		const maxInflight = this.options.maxInflight ?? DEFAULTS.maxInflight;
 		if (inflight.size >= maxInflight)
 			throw new Error(`publish: ${maxInflight} messages already await PUBACK (maxInflight)`);
 		uplink.count(now);
@@ -391,7 +393,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 		inflight.set(messageId, message);
 		uplink.waiting++;
 		// Behind messages still waiting for room, to keep the publish order.
-		return ("online" === this.#state) && (1 === uplink.waiting) && this.queue(message);
+		return ("online" === this.status) && (1 === uplink.waiting) && this.queue(message);
 	}
 
 	// {"services":[{"service_id": serviceId, "properties": properties}]} on .../sys/properties/report
@@ -412,7 +414,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// Hooks a subclass overrides to keep its state in itself rather than in two callbacks of its
 	// options, each a slot through the TLS handshake (the Device's session does).
 	protected clockTrusted(now: number): boolean {
-		return this.#options.clockTrusted?.call(this) ?? clockValid(now);
+		return this.options.clockTrusted?.call(this) ?? clockValid(now);
 	}
 
 	// Run isolated, as the user callbacks are.
@@ -422,26 +424,26 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	private attemptNow(): void {
 		const now = this.now();
-		const secret = this.#options.secret;
+		const secret = this.options.secret;
 		const signType = this.clockTrusted(now) ? 1 : 0;
 		if (!signType && (secret !== undefined))
 			this.log("iotda: clock not known to the hour, signing with sign type 0 (timestamp not checked)");
 		try {
-			this.log(`iotda: connecting to ${this.#options.host}:${this.#options.port} as ${this.credentials(now, signType).clientId}`);
+			this.log(`iotda: connecting to ${this.options.host}:${this.options.port} as ${this.credentials(now, signType).clientId}`);
 		}
 		catch (e) {
 			return this.refuseConfiguration(e);
 		}
-		this.#signedAt = now;
-		this.#signType = signType;
-		this.#state = "connecting";
-		this.#timer = this.timers.once(this, this.connectTimeoutMs);
+		this.signedAt = now;
+		this.signType = signType;
+		this.status = "connecting";
+		this.timer = this.timers.once(this, this.connectTimeoutMs);
 		try {
-			const trust = this.#options.ca as TrustSet | undefined;
-			this.#connection = new Connection({
-				host: this.#options.host,
-				port: this.#options.port,
-				secure: trust && secureOptions(trust, this.#options.serverName ?? this.#options.host, this.#options.client),
+			const trust = this.options.ca as TrustSet | undefined;
+			this.connection = new Connection({
+				host: this.options.host,
+				port: this.options.port,
+				secure: trust && secureOptions(trust, this.options.serverName ?? this.options.host, this.options.client),
 			}, this);
 		}
 		catch (e) {
@@ -451,8 +453,8 @@ export class Session implements ConnectionEvents, TimerTarget {
 
 	// The credentials of the attempt made at `now`; throws for a deviceId/secret/authType the signer refuses.
 	private credentials(now: number, signType: number): { clientId: string; username: string; password?: string } {
-		const secret = this.#options.secret;
-		return (secret === undefined) ? certificateLogin(this.deviceId, now) : (this.#options.sign ?? sign)(this.deviceId, secret, now, this.#options.authType ?? DEFAULTS.authType, signType);
+		const secret = this.options.secret;
+		return (secret === undefined) ? certificateLogin(this.deviceId, now) : (this.options.sign ?? sign)(this.deviceId, secret, now, this.options.authType ?? DEFAULTS.authType, signType);
 	}
 
 	// The session is what its connections report to and what its timers call (ConnectionEvents,
@@ -463,7 +465,7 @@ export class Session implements ConnectionEvents, TimerTarget {
 	linkOpened(): void {
 		let connect: Uint8Array;
 		try {
-			const credentials = this.credentials(this.#signedAt, this.#signType);
+			const credentials = this.credentials(this.signedAt, this.signType);
 			connect = encodeConnect({
 				clientId: credentials.clientId,
 				username: credentials.username,
@@ -476,30 +478,30 @@ export class Session implements ConnectionEvents, TimerTarget {
 			// The signer checked the deviceId; with a certificate login only MQTT does.
 			return this.refuseConfiguration(e);
 		}
-		this.#connection!.send(connect);
+		this.connection!.send(connect);
 	}
 
 	// Bad deviceId/secret/authType: no retry can fix configuration.
 	private refuseConfiguration(error: unknown): void {
 		this.shut();
-		this.#state = "stopped";
+		this.status = "stopped";
 		this.report(error);
 	}
 
 	// The state's timer fired.
 	onTimer(): void {
-		if ("connecting" === this.#state)
+		if ("connecting" === this.status)
 			this.drop(`no CONNACK within ${this.connectTimeoutMs} ms`);
-		else if ("waiting" === this.#state)
+		else if ("waiting" === this.status)
 			this.attemptNow();
-		else if ("online" === this.#state)
+		else if ("online" === this.status)
 			this.tick();
 	}
 
 	linkReceived(packet: Packet): void {
 		switch (packet.type) {
 			case CONNACK:
-				if ("connecting" !== this.#state)
+				if ("connecting" !== this.status)
 					return this.drop("protocol error: unexpected CONNACK");
 				if (packet.returnCode)
 					return this.refused(packet.returnCode);
@@ -521,20 +523,20 @@ export class Session implements ConnectionEvents, TimerTarget {
 			}
 			case SUBACK: {
 				// That SUBSCRIBE's filters, in its order: the routes it carried.
-				const routes = this.#routes?.filter(route => route.subscribe === packet.messageId) ?? noRoutes;
+				const routes = this.routes?.filter(route => route.subscribe === packet.messageId) ?? noRoutes;
 				for (const route of routes)
 					route.subscribe = 0;
 				packet.granted.forEach((granted, i) => (0x80 === granted) && this.report(new Error(`subscribe: broker refused ${routes[i]?.filter}`)));
-				if (packet.messageId === this.#ready) {
-					this.#ready = 0;
+				if (packet.messageId === this.ready) {
+					this.ready = 0;
 					this.isolate(this, this.connected);
 				}
 				return;
 			}
 			case PINGRESP:
-				if (PINGRESP_DUE === this.#beat) {
-					this.#beat = PING_DUE;
-					this.timers.schedule(this.#timer, this.keepaliveMs);
+				if (PINGRESP_DUE === this.beat) {
+					this.beat = PING_DUE;
+					this.timers.schedule(this.timer, this.keepaliveMs);
 				}
 				return;
 		}
@@ -549,13 +551,14 @@ export class Session implements ConnectionEvents, TimerTarget {
 	}
 
 	private online(): void {
-		this.timers.clear(this.#timer);
-		this.#state = "online";
-		this.#timer = this.timers.repeat(this, Math.min(HEALTHY_MS, this.keepaliveMs));
-		this.#ready = this.#routes ? this.subscribeRoutes(this.#routes) : 0;
-		if (this.#uplink) {
-			this.#uplink.waiting = this.pending;
-			this.#uplink.period = 0;
+		this.timers.clear(this.timer);
+		this.status = "online";
+		this.beat = HEALTHY_MARK;
+		this.timer = this.timers.repeat(this, Math.min(HEALTHY_MS, this.keepaliveMs));
+		this.ready = this.routes ? this.subscribeRoutes(this.routes) : 0;
+		if (this.uplink) {
+			this.uplink.waiting = this.pending;
+			this.uplink.period = 0;
 		}
 		for (const message of (this.inflight?.values() ?? noMessages)) {
 			message.queued = false;
@@ -563,10 +566,10 @@ export class Session implements ConnectionEvents, TimerTarget {
 				message.packet[0] |= DUP;
 		}
 		this.flushOutbox();
-		if ("online" !== this.#state)
+		if ("online" !== this.status)
 			return;		// a write failed and already scheduled the next attempt
 		this.log("iotda: connected");
-		if (!this.#ready)
+		if (!this.ready)
 			this.isolate(this, this.connected);
 	}
 
@@ -576,23 +579,23 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// queued before the previous period began and is still without PUBACK drops the link too: it is
 	// resent, with DUP, after the reconnect.
 	private tick(): void {
-		if (HEALTHY_MARK === this.#beat) {
-			this.#beat = PING_DUE;
-			this.#attempt = 0;
+		if (HEALTHY_MARK === this.beat) {
+			this.beat = PING_DUE;
+			this.attempt = 0;
 			if (this.keepaliveMs > HEALTHY_MS)
-				return this.timers.schedule(this.#timer, this.keepaliveMs - HEALTHY_MS);
+				return this.timers.schedule(this.timer, this.keepaliveMs - HEALTHY_MS);
 		}
-		if (PINGRESP_DUE === this.#beat)
+		if (PINGRESP_DUE === this.beat)
 			return this.drop("no PINGRESP within half the keepalive");
-		const uplink = this.#uplink;
+		const uplink = this.uplink;
 		const period = uplink ? ++uplink.period : 0;
 		for (const message of (uplink?.inflight?.values() ?? noMessages))
 			if (message.queued && (message.period < period - 1))
 				return this.drop("no PUBACK within the keepalive");
 		if (!this.control(encodePingreq()))
 			return;
-		this.#beat = PINGRESP_DUE;
-		this.timers.schedule(this.#timer, this.keepaliveMs / 2);
+		this.beat = PINGRESP_DUE;
+		this.timers.schedule(this.timer, this.keepaliveMs / 2);
 	}
 
 	private refused(code: number): void {
@@ -601,42 +604,44 @@ export class Session implements ConnectionEvents, TimerTarget {
 		// 2, 4 and 5 mean the platform rejects this device's configuration: retrying soon cannot
 		// help and hammering the platform may get the device throttled.
 		const hold = (2 === code) || (4 === code) || (5 === code);
-		this.wait(reason, hold ? holdDelay(this.#options.authRetryMs ?? DEFAULTS.authRetryMs, this.random) : this.nextBackoff());
+		this.wait(reason, hold ? holdDelay(this.options.authRetryMs ?? DEFAULTS.authRetryMs, this.random) : this.nextBackoff());
 	}
 
 	private drop(reason: string): void {
-		if (("connecting" === this.#state) || ("online" === this.#state))
+		if (("connecting" === this.status) || ("online" === this.status))
 			this.wait(reason, this.nextBackoff());
 	}
 
 	private nextBackoff(): number {
-		return backoffDelay({ baseMs: this.#options.retryBaseMs ?? DEFAULTS.retryBaseMs, capMs: this.#options.retryCapMs ?? DEFAULTS.retryCapMs }, this.#attempt++, this.random);
+		const attempt = this.attempt ?? 0;
+		this.attempt = attempt + 1;
+		return backoffDelay({ baseMs: this.options.retryBaseMs ?? DEFAULTS.retryBaseMs, capMs: this.options.retryCapMs ?? DEFAULTS.retryCapMs }, attempt, this.random);
 	}
 
 	private wait(reason: string, retryMs: number): void {
 		this.shut();
-		this.#state = "waiting";
+		this.status = "waiting";
 		this.log(`iotda: ${reason}; next attempt in ${retryMs} ms`);
-		this.#timer = this.timers.once(this, retryMs);
+		this.timer = this.timers.once(this, retryMs);
 		this.isolate(this, this.onDisconnected, reason, retryMs);
 	}
 
 	// Closes the connection and cancels every timer; the queued QoS 1 messages stay.
 	private shut(): void {
-		this.timers.clear(this.#timer);
-		this.#timer = undefined;
-		this.#connection?.close();
-		this.#connection = undefined;
-		this.#beat = HEALTHY_MARK;	// for the next link; a PINGRESP before its CONNACK must find none due
-		for (const route of this.#routes ?? noRoutes)
+		this.timers.clear(this.timer);
+		this.timer = undefined;
+		this.connection?.close();
+		this.connection = undefined;
+		this.beat = HEALTHY_MARK;	// for the next link; a PINGRESP before its CONNACK must find none due
+		for (const route of this.routes ?? noRoutes)
 			route.subscribe = 0;
-		this.#ready = 0;
+		this.ready = 0;
 	}
 
 	// A packet the protocol needs (PUBACK, PINGREQ, SUBSCRIBE). A full write queue means the broker
 	// stopped reading while it keeps sending: drop the link rather than buffer without bound.
 	private control(packet: Uint8Array): boolean {
-		if (this.#connection!.send(packet))
+		if (this.connection!.send(packet))
 			return true;
 		this.drop("write queue full: the broker stopped reading");
 		return false;
@@ -653,17 +658,17 @@ export class Session implements ConnectionEvents, TimerTarget {
 	}
 
 	private queue(message: Outgoing): boolean {
-		if (!this.#connection!.send(message.packet))
+		if (!this.connection!.send(message.packet))
 			return false;
 		message.sent = message.queued = true;
-		message.period = this.#uplink!.period;
-		this.#uplink!.waiting--;
+		message.period = this.uplink!.period;
+		this.uplink!.waiting--;
 		return true;
 	}
 
 	// Hands waiting QoS 1 messages to the connection, in order, while the write queue takes them.
 	private flushOutbox(): void {
-		if (!this.#uplink?.waiting || ("online" !== this.#state))
+		if (!this.uplink?.waiting || ("online" !== this.status))
 			return;
 		for (const message of this.inflight!.values())
 			if (!message.queued && !this.queue(message))
@@ -673,13 +678,13 @@ export class Session implements ConnectionEvents, TimerTarget {
 	// Message ids 1-65535, skipping ids still awaiting PUBACK.
 	private nextId(): number {
 		do
-			this.#lastId = (this.#lastId % 65535) + 1;
-		while (this.inflight?.has(this.#lastId));
-		return this.#lastId;
+			this.lastId = ((this.lastId ?? 0) % 65535) + 1;
+		while (this.inflight?.has(this.lastId));
+		return this.lastId;
 	}
 
 	private deliver(topic: string, payload: Uint8Array): void {
-		const route = this.#routes?.find(route => topicMatches(route.filter, topic));
+		const route = this.routes?.find(route => topicMatches(route.filter, topic));
 		if (route)
 			this.isolate(route.target, route.receive, topic, payload, this);
 		else
