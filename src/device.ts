@@ -41,8 +41,9 @@ export class Device {
 	private trusted: boolean;					// the clock is right to the hour (SNTP or IoTDA set it)
 	// Declared, not defined: each is a slot of the device from when it is first set, and a device
 	// whose clock is right at boot never sets the last three, nor needs them through its TLS handshake.
-	// After every CONNACK 0 and the SUBACK of the features' topics: where an app sends its reports and its shadow request.
-	declare onConnected?: () => void;
+	// After every CONNACK 0 and the SUBACK of the features' topics, with `this` the device: where an
+	// app sends its reports and its shadow request.
+	declare onConnected?: (this: Device) => void;
 	declare private readonly sntp?: readonly string[];		// kept while the clock is not trusted
 	declare private ask?: () => boolean;					// how to ask IoTDA for the time
 	declare private starting?: Timer;						// the first connect, while it waits for SNTP
