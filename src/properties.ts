@@ -4,8 +4,8 @@
 //   get: {"object_device_id"?, "service_id"?} -> {"services": [{"service_id", "properties", "event_time"?}]};
 //        IoTDA's answer has no failure form: a get that fails is not answered and the platform
 //        reports its timeout.
-import { parseRequest, requestsFilter, type ServiceProperties } from "./iotda";
-import { answerRequest } from "./requests";
+import { parseRequest, type ServiceProperties } from "./iotda";
+import { answerRequest, subscribeRequests } from "./requests";
 import type { Session } from "./session";
 
 export type { ServiceProperties };
@@ -22,8 +22,8 @@ export interface PropertyHandlers {
 
 // The handlers are both receivers' target: no closure, which XS would copy into the heap, code and all.
 export function answerProperties(session: Session, handlers: PropertyHandlers): void {
-	session.subscribe(requestsFilter(session.deviceId, "properties/set"), receiveSet, handlers);
-	session.subscribe(requestsFilter(session.deviceId, "properties/get"), receiveGet, handlers);
+	subscribeRequests(session, "properties/set", receiveSet, handlers);
+	subscribeRequests(session, "properties/get", receiveGet, handlers);
 }
 
 function receiveSet(this: PropertyHandlers, topic: string, payload: Uint8Array, session: Session): void {

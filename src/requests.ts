@@ -3,12 +3,17 @@
 // within the platform's 20 s: a resend after a reconnect would come after it stopped waiting. A bad
 // payload or a handler that throws becomes the kind's failure answer, where it has one, so the
 // platform hears back either way; the connection stays up.
-import { type RequestKind, requestId, responseTopic } from "./iotda";
+import { type RequestKind, requestId, requestsFilter, responseTopic } from "./iotda";
 import { decodeUtf8 } from "./mqtt/utf8";
-import type { Session } from "./session";
+import type { Receiver, Session } from "./session";
 
 // Turns a request's JSON into its answer's JSON, with the feature's own `context` (its handlers).
 export type Answer<C> = (json: string, requestId: string, context: C) => string;
+
+// Subscribes a kind's requests: `receive`, the kind's receiver (below), is called with `this` the context.
+export function subscribeRequests<C>(session: Session, kind: RequestKind, receive: Receiver, context: C): void {
+	session.subscribe(requestsFilter(session.deviceId, kind), receive, context);
+}
 
 // Answers one request. Each kind's receiver (Session.subscribe's, with `this` the context) is a
 // module-level function of its feature that passes its kind's constants here: no object per kind
